@@ -1,1 +1,43 @@
-//! placeholder
+//! A local, in-memory stand-in for a Databricks workspace.
+//!
+//! The emulator serves the workspace API's paths, JSON shapes, status codes and error bodies for
+//! OAuth M2M, bearer-token authentication and SCIM users, so that code (including the official
+//! Python SDK) that works against it works against a real workspace. A control plane under
+//! `/__emulator/` lets tests mint tokens, change users, inject faults and read call counts.
+//!
+//! ```no_run
+//! # async fn example() -> std::io::Result<()> {
+//! use workspace_emulator::{Emulator, Fixture};
+//!
+//! let emulator = Emulator::start(Fixture::default_fixture(), "127.0.0.1:0".parse().unwrap()).await?;
+//! println!("workspace at {}", emulator.base_url());
+//! emulator.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
+
+mod api;
+mod app;
+mod auth;
+mod base_url;
+mod control;
+mod emulator;
+mod errors;
+mod faults;
+mod fixture;
+mod middleware;
+mod principal;
+mod server;
+mod state;
+mod token;
+
+pub use emulator::Emulator;
+pub use fixture::{
+    Fixture, FixtureError, GroupFixture, ServicePrincipalFixture, UserFixture, WorkspaceSettings,
+};
+
+/// Application (client) id of the service principal in the default fixture.
+pub const DEFAULT_SERVICE_PRINCIPAL_ID: &str = "6f1c2a3e-0000-4000-8000-000000000001";
+
+/// OAuth M2M client secret of the service principal in the default fixture.
+pub const DEFAULT_SERVICE_PRINCIPAL_SECRET: &str = "dev-sp-secret";

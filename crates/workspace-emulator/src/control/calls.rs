@@ -1,0 +1,24 @@
+//! `/__emulator/calls` (workspace API call counts) and `/__emulator/reset`.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+
+use crate::state::AppState;
+
+/// `{"counts": {"<METHOD> <route template>": n}}`, including rejected and faulted calls.
+pub(crate) async fn counts(State(state): State<AppState>) -> Json<Value> {
+    Json(json!({"counts": *state.calls()}))
+}
+
+pub(crate) async fn clear(State(state): State<AppState>) -> StatusCode {
+    state.calls().clear();
+    StatusCode::NO_CONTENT
+}
+
+/// Restores the fixture's principals and tokens, forgets minted tokens, clears faults and counts.
+pub(crate) async fn reset(State(state): State<AppState>) -> StatusCode {
+    state.reset();
+    StatusCode::NO_CONTENT
+}

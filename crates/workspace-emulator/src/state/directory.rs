@@ -1,0 +1,197 @@
+//! Principals and the token table.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use secrecy::ExposeSecret as _;
+
+use crate::fixture::Fixture;
+use crate::principal::{Principal, principals_from};
+use crate::token::{Claims, TokenHash, TokenRecord, encode_jwt, hash_token};
+
+/// The workspace rejects tokens that expire within this margin, which is why the SDKs refresh
+/// 40 s before expiry ("Token is expiring within 30 seconds").
+const EXPIRY_MARGIN: TimeDelta = TimeDelta::seconds(30);
+
+/// Result of checking a bearer token.
+#[derive(Debug)]
+pub(crate) enum TokenCheck {
+    Valid(Principal),
+    /// Not issued by this workspace, or its principal was deleted.
+    Unknown,
+    /// Expired, or expiring within 30 seconds.
+    Expiring,
+    /// The principal is deactivated.
+    Inactive,
+}
+
+/// A newly issued access token. `token` is the only copy.
+#[derive(Debug)]
+pub(crate) struct IssuedToken {
+    pub(crate) token: String,
+    pub(crate) expires_at: DateTime<Utc>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Directory {
+    /// Principals not deleted, users first, in fixture order.
+    principals: Vec<Principal>,
+    tokens: HashMap<TokenHash, TokenRecord>,
+}
+
+impl Directory {
+    pub(crate) fn from_fixture(fixture: &Fixture) -> Self {
+        let tokens = fixture
+            .users
+            .iter()
+            .filter_map(|user| {
+                let token = user.token.as_ref()?;
+                let record = TokenRecord {
+                    user_name: user.user_name.clone(),
+                    expires_at: None,
+                };
+                Some((hash_token(token.expose_secret()), record))
+            })
+            .collect();
+        Self {
+            principals: principals_from(fixture),
+            tokens,
+        }
+    }
+
+    pub(crate) fn principals(&self) -> &[Principal] {
+        &self.principals
+    }
+
+    pub(crate) fn principal(&self, user_name: &str) -> Option<&Principal> {
+        self.principals.iter().find(|p| p.has_user_name(user_name))
+    }
+
+    pub(crate) fn check_token(&self, token: &str, now: DateTime<Utc>) -> TokenCheck {
+        let Some(record) = self.tokens.get(&hash_token(token)) else {
+            return TokenCheck::Unknown;
+        };
+        if record
+            .expires_at
+            .is_some_and(|expires_at| expires_at - now <= EXPIRY_MARGIN)
+        {
+            return TokenCheck::Expiring;
+        }
+        match self.principal(&record.user_name) {
+            None => TokenCheck::Unknown,
+            Some(principal) if !principal.active => TokenCheck::Inactive,
+            Some(principal) => TokenCheck::Valid(principal.clone()),
+        }
+    }
+
+    /// Mints a JWT-shaped access token for an existing principal, or returns `None` when there is
+    /// no principal with that user name. `lifetime` may be negative to mint an expired token.
+    pub(crate) fn issue_token(
+        &mut self,
+        user_name: &str,
+        lifetime: TimeDelta,
+        scope: &str,
+        issuer: &str,
+        now: DateTime<Utc>,
+    ) -> Option<IssuedToken> {
+        let user_name = self.principal(user_name)?.user_name.clone();
+        let expires_at = now + lifetime;
+        let token = encode_jwt(&Claims {
+            iss: issuer,
+            sub: &user_name,
+            iat: now.timestamp(),
+            exp: expires_at.timestamp(),
+            scope,
+            jti: uuid::Uuid::new_v4().to_string(),
+        });
+        let record = TokenRecord {
+            user_name,
+            expires_at: Some(expires_at),
+        };
+        self.tokens.insert(hash_token(&token), record);
+        Some(IssuedToken { token, expires_at })
+    }
+
+    /// Sets `active`; returns `None` when there is no such principal.
+    pub(crate) fn set_active(&mut self, user_name: &str, active: bool) -> Option<&Principal> {
+        let principal = self
+            .principals
+            .iter_mut()
+            .find(|p| p.has_user_name(user_name))?;
+        principal.active = active;
+        Some(principal)
+    }
+
+    /// Removes a principal; its tokens stop working. Returns whether it existed.
+    pub(crate) fn delete(&mut self, user_name: &str) -> bool {
+        let before = self.principals.len();
+        self.principals.retain(|p| !p.has_user_name(user_name));
+        self.principals.len() != before
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn directory() -> Directory {
+        Directory::from_fixture(&Fixture::default_fixture())
+    }
+
+    #[test]
+    fn fixture_token_is_valid_without_expiry() {
+        let check = directory().check_token("dapi-alice-dev", Utc::now());
+        assert!(
+            matches!(check, TokenCheck::Valid(ref p) if p.user_name == "alice@example.com"),
+            "{check:?}"
+        );
+    }
+
+    #[test]
+    fn token_expiring_within_margin_is_rejected() {
+        let mut directory = directory();
+        let now = Utc::now();
+        let issued = directory
+            .issue_token("bob@example.com", TimeDelta::seconds(60), "all-apis", "x", now)
+            .expect("bob exists");
+        let at_29s = now + TimeDelta::seconds(29);
+        let at_30s = now + TimeDelta::seconds(30);
+        assert!(matches!(
+            directory.check_token(&issued.token, at_29s),
+            TokenCheck::Valid(_)
+        ));
+        assert!(matches!(
+            directory.check_token(&issued.token, at_30s),
+            TokenCheck::Expiring
+        ));
+    }
+
+    #[test]
+    fn deleted_principal_token_is_unknown() {
+        let mut directory = directory();
+        assert!(directory.delete("ALICE@example.com"));
+        assert!(matches!(
+            directory.check_token("dapi-alice-dev", Utc::now()),
+            TokenCheck::Unknown
+        ));
+        assert!(!directory.delete("alice@example.com"));
+    }
+
+    #[test]
+    fn deactivated_principal_token_is_inactive() {
+        let check = directory().check_token("dapi-dave-dev", Utc::now());
+        assert!(matches!(check, TokenCheck::Inactive), "{check:?}");
+    }
+
+    #[test]
+    fn issue_for_unknown_principal_returns_none() {
+        let issued = directory().issue_token(
+            "nobody@example.com",
+            TimeDelta::seconds(60),
+            "all-apis",
+            "x",
+            Utc::now(),
+        );
+        assert!(issued.is_none());
+    }
+}
