@@ -1,1 +1,200 @@
-//! App-owned state.
+//! App-owned state: users, their preferences and the model inference log.
+//!
+//! [`Store`] has two implementations: PostgreSQL (Lakebase in production) and SQLite (the embedded
+//! default for local runs). [`connect`] picks one from the database URL's scheme.
+
+mod error;
+mod migrations;
+mod postgres;
+mod sqlite;
+mod timestamps;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Serialize;
+
+use crate::domain::UserId;
+
+pub use error::StoreError;
+pub use migrations::{MigrationInfo, MigrationStatus};
+pub use postgres::PostgresStore;
+pub use sqlite::SqliteStore;
+
+/// The database engine behind a [`Store`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Backend {
+    Postgres,
+    Sqlite,
+}
+
+/// Persistent app state.
+///
+/// Every user-scoped method binds `user_id` in the WHERE clause of its query (and in the INSERT of a
+/// write), so a call never reads, changes or deletes a row of another user.
+#[async_trait::async_trait]
+pub trait Store: Send + Sync + std::fmt::Debug + 'static {
+    fn backend(&self) -> Backend;
+
+    /// Runs `SELECT 1` to check that the database is reachable.
+    async fn ping(&self) -> Result<(), StoreError>;
+
+    /// Inserts the user or updates `display_name` and `last_seen_at` (the caller throttles calls to
+    /// about once a minute per user).
+    ///
+    /// A `None` display name keeps the stored one. A user seen again is active, so the update also
+    /// sets `active` to true and clears `deactivated_at`.
+    async fn record_user_seen(
+        &self,
+        user_id: &UserId,
+        display_name: Option<&str>,
+    ) -> Result<(), StoreError>;
+
+    /// Lists the user's preferences, most recently updated first.
+    async fn list_preferences(&self, user_id: &UserId) -> Result<Vec<Preference>, StoreError>;
+
+    async fn get_preference(
+        &self,
+        user_id: &UserId,
+        key: &str,
+    ) -> Result<Option<Preference>, StoreError>;
+
+    /// Inserts the preference, or replaces its value and moves `updated_at` when the user already
+    /// has this key. Returns the saved row.
+    ///
+    /// The database rejects a key that is empty or longer than 255 characters with
+    /// [`StoreError::Query`]. The HTTP layer checks the key's characters and the value's size.
+    ///
+    /// NOTE: PostgreSQL's `jsonb` rejects the character U+0000 inside JSON strings, so such a value
+    /// fails with [`StoreError::Query`] there while SQLite stores it.
+    async fn upsert_preference(
+        &self,
+        user_id: &UserId,
+        key: &str,
+        value: &serde_json::Value,
+    ) -> Result<Preference, StoreError>;
+
+    /// Deletes the user's preference. Returns `false` when this user has no such key, also when
+    /// another user has it.
+    async fn delete_preference(&self, user_id: &UserId, key: &str) -> Result<bool, StoreError>;
+
+    /// Applies every pending migration and returns the ones applied by this call.
+    async fn migrate_up(&self) -> Result<Vec<MigrationInfo>, StoreError>;
+
+    /// Reverts the latest applied migration and returns it, or `None` when none is applied.
+    async fn migrate_down(&self) -> Result<Option<MigrationInfo>, StoreError>;
+
+    /// Lists every migration embedded in this build, oldest first, with whether it is applied.
+    async fn migration_status(&self) -> Result<Vec<MigrationStatus>, StoreError>;
+}
+
+/// One saved preference of a user. Timestamps serialise as RFC 3339.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Preference {
+    pub preference_key: String,
+    pub preference_value: serde_json::Value,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Connection pool settings shared by both backends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreOptions {
+    /// Maximum number of open connections in the pool.
+    pub max_connections: u32,
+    /// Maximum wait for a free connection, and on SQLite for a locked database, before a call fails
+    /// with [`StoreError::Unavailable`].
+    pub acquire_timeout: Duration,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        Self {
+            max_connections: 10,
+            acquire_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// Opens a connection pool for `database_url` and returns the matching store.
+///
+/// `postgres://` and `postgresql://` select PostgreSQL, `sqlite://` (or `sqlite:`) selects SQLite,
+/// which creates the database file and its parent folder when they are missing. The call does not
+/// run migrations. Error messages do not quote the URL, so they do not leak its password.
+pub async fn connect(
+    database_url: &SecretString,
+    options: &StoreOptions,
+) -> Result<Arc<dyn Store>, StoreError> {
+    let url = database_url.expose_secret();
+    match url_scheme(url)?.as_str() {
+        "postgres" | "postgresql" => Ok(Arc::new(PostgresStore::connect(url, options).await?)),
+        "sqlite" => Ok(Arc::new(SqliteStore::connect(url, options).await?)),
+        other => Err(StoreError::Unavailable(format!(
+            "unsupported database URL scheme `{other}`: use postgres://, postgresql:// or sqlite://"
+        ))),
+    }
+}
+
+/// Returns the lowercased scheme of `url`, or an error that does not echo the URL.
+fn url_scheme(url: &str) -> Result<String, StoreError> {
+    let scheme = url.split_once(':').map(|(scheme, _)| scheme);
+    // RFC 3986: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ).
+    let is_valid = |scheme: &str| {
+        scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+    };
+    match scheme {
+        Some(scheme) if is_valid(scheme) => Ok(scheme.to_ascii_lowercase()),
+        _ => Err(StoreError::Unavailable(
+            "invalid database URL: it must start with postgres://, postgresql:// or sqlite://"
+                .to_owned(),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_scheme_is_lowercased() {
+        assert_eq!(
+            url_scheme("PostgreSQL://u@h/db").expect("valid scheme"),
+            "postgresql"
+        );
+        assert_eq!(
+            url_scheme("sqlite::memory:").expect("valid scheme"),
+            "sqlite"
+        );
+    }
+
+    #[test]
+    fn preference_serialises_timestamps_as_rfc3339() {
+        let time = DateTime::parse_from_rfc3339("2026-12-04T19:47:05.123456Z")
+            .expect("valid timestamp")
+            .with_timezone(&Utc);
+        let preference = Preference {
+            preference_key: "ui.theme".to_owned(),
+            preference_value: serde_json::json!({"mode": "dark"}),
+            created_at: time,
+            updated_at: time,
+        };
+        let json = serde_json::to_value(&preference).expect("serialise");
+        assert_eq!(json["created_at"], "2026-12-04T19:47:05.123456Z");
+        assert_eq!(json["updated_at"], "2026-12-04T19:47:05.123456Z");
+        assert_eq!(json["preference_value"]["mode"], "dark");
+    }
+
+    #[test]
+    fn url_without_scheme_is_rejected_without_echo() {
+        for url in ["no-colon-here", "/var/data/app.db", "9db:x"] {
+            let message = url_scheme(url).expect_err("no valid scheme").to_string();
+            assert!(!message.contains(url), "message echoes {url:?}: {message}");
+        }
+    }
+}

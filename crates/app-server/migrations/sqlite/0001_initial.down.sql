@@ -1,0 +1,3 @@
+DROP TABLE model_inference_logs;
+DROP TABLE user_preferences;
+DROP TABLE users;
