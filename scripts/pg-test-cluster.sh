@@ -51,10 +51,11 @@ ensure_server_binaries() {
     [[ -n "$bin_dir" ]] || fail "apt-get installed postgresql but no initdb was found under /usr/lib/postgresql"
 }
 
-# Runs a server command, as the postgres OS user when this script runs as root.
+# Runs a server command, as the postgres OS user when this script runs as root. It runs from /
+# because that user may have no access to the current folder; every path passed is absolute.
 as_server_user() {
     if [[ $(id -u) -eq 0 ]]; then
-        runuser -u postgres -- "$@"
+        (cd / && runuser -u postgres -- "$@")
     else
         "$@"
     fi
@@ -74,9 +75,10 @@ ensure_server_user() {
 choose_data_dir() {
     local preferred="$state_dir/data"
     local socket_path="$preferred/.s.PGSQL.$last_port"
-    if ((${#socket_path} <= 100)) && { [[ $(id -u) -ne 0 ]] || runuser -u postgres -- test -x "$state_dir"; }; then
+    if ((${#socket_path} <= 100)) && { [[ $(id -u) -ne 0 ]] || as_server_user test -x "$state_dir"; }; then
         echo "$preferred"
     else
+        log "the postgres user cannot use $preferred, so the data goes to /tmp"
         echo "/tmp/app-server-pg-test-$(printf '%s' "$repo_root" | sha256sum | cut -c1-12)"
     fi
 }
