@@ -52,7 +52,7 @@ ensure_server_binaries() {
 }
 
 # Runs a server command, as the postgres OS user when this script runs as root. It runs from /
-# because that user may have no access to the current folder; every path passed is absolute.
+# because that user may have no access to the current folder. Every path passed is absolute.
 as_server_user() {
     if [[ $(id -u) -eq 0 ]]; then
         (cd / && runuser -u postgres -- "$@")

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every check of the project: formatting, lints, then the whole test suite against a throwaway
-# PostgreSQL cluster (started here and stopped on exit). Run from anywhere; exits non-zero on the
-# first failure.
+# PostgreSQL cluster (started here and stopped on exit). It runs from any folder and exits non-zero
+# on the first failure.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
