@@ -193,7 +193,11 @@ impl TryFrom<FaultRequest> for QueuedFault {
 }
 
 fn outcome_of(request: &FaultRequest, has_delay: bool) -> Result<FaultOutcome, String> {
-    let kinds = [request.status.is_some(), request.hang, request.drop_connection];
+    let kinds = [
+        request.status.is_some(),
+        request.hang,
+        request.drop_connection,
+    ];
     if kinds.iter().filter(|set| **set).count() > 1 {
         return Err("set only one of status, hang and drop_connection".to_owned());
     }
@@ -257,7 +261,9 @@ mod tests {
         let mut queue = FaultQueue::default();
         for status in [503, 429] {
             queue
-                .push(request(serde_json::json!({"path_prefix": "/api", "status": status})))
+                .push(request(
+                    serde_json::json!({"path_prefix": "/api", "status": status}),
+                ))
                 .expect("valid fault");
         }
         assert_eq!(status_of(queue.take(&Method::GET, "/api/x")), Some(503));

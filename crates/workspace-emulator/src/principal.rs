@@ -41,10 +41,14 @@ pub(crate) fn principals_from(fixture: &Fixture) -> Vec<Principal> {
         names
             .iter()
             .filter_map(|name| fixture.groups.iter().find(|g| &g.display_name == name))
-            .map(|GroupFixture { display_name, id, .. }| GroupRef {
-                display_name: display_name.clone(),
-                id: id.clone(),
-            })
+            .map(
+                |GroupFixture {
+                     display_name, id, ..
+                 }| GroupRef {
+                    display_name: display_name.clone(),
+                    id: id.clone(),
+                },
+            )
             .collect()
     };
     let users = fixture.users.iter().map(|user| Principal {

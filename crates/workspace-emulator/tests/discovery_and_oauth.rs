@@ -37,13 +37,19 @@ fn content_type(response: &reqwest::Response) -> String {
 async fn host_metadata_points_at_request_host() {
     let emulator = start().await;
     let response = client()
-        .get(format!("{}/.well-known/databricks-config", emulator.base_url()))
+        .get(format!(
+            "{}/.well-known/databricks-config",
+            emulator.base_url()
+        ))
         .send()
         .await
         .expect("answer");
     assert_eq!(response.status(), 200);
     let body = json_of(response).await;
-    assert_eq!(body["oidc_endpoint"], format!("{}/oidc", emulator.base_url()));
+    assert_eq!(
+        body["oidc_endpoint"],
+        format!("{}/oidc", emulator.base_url())
+    );
     assert_eq!(body["workspace_id"], WORKSPACE_ID);
     assert_eq!(body["cloud"], "AWS");
     assert!(body["account_id"].is_string());
@@ -77,7 +83,10 @@ async fn basic_auth_issues_service_principal_token() {
     let response = send(
         client()
             .post(token_url(&emulator))
-            .basic_auth(DEFAULT_SERVICE_PRINCIPAL_ID, Some(DEFAULT_SERVICE_PRINCIPAL_SECRET))
+            .basic_auth(
+                DEFAULT_SERVICE_PRINCIPAL_ID,
+                Some(DEFAULT_SERVICE_PRINCIPAL_SECRET),
+            )
             .form(&[("grant_type", "client_credentials"), ("scope", "all-apis")]),
     )
     .await;
@@ -106,13 +115,11 @@ async fn basic_auth_issues_service_principal_token() {
 #[tokio::test]
 async fn form_credentials_issue_token_with_default_scope() {
     let emulator = start().await;
-    let response = send(
-        client().post(token_url(&emulator)).form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", DEFAULT_SERVICE_PRINCIPAL_ID),
-            ("client_secret", DEFAULT_SERVICE_PRINCIPAL_SECRET),
-        ]),
-    )
+    let response = send(client().post(token_url(&emulator)).form(&[
+        ("grant_type", "client_credentials"),
+        ("client_id", DEFAULT_SERVICE_PRINCIPAL_ID),
+        ("client_secret", DEFAULT_SERVICE_PRINCIPAL_SECRET),
+    ]))
     .await;
     assert_eq!(response.status(), 200);
     let body = json_of(response).await;
@@ -130,7 +137,10 @@ async fn two_issued_tokens_differ() {
         let response = send(
             client()
                 .post(token_url(&emulator))
-                .basic_auth(DEFAULT_SERVICE_PRINCIPAL_ID, Some(DEFAULT_SERVICE_PRINCIPAL_SECRET))
+                .basic_auth(
+                    DEFAULT_SERVICE_PRINCIPAL_ID,
+                    Some(DEFAULT_SERVICE_PRINCIPAL_SECRET),
+                )
                 .form(&[("grant_type", "client_credentials")]),
         )
         .await;
@@ -146,8 +156,14 @@ async fn requested_scopes_are_echoed() {
     let response = send(
         client()
             .post(token_url(&emulator))
-            .basic_auth(DEFAULT_SERVICE_PRINCIPAL_ID, Some(DEFAULT_SERVICE_PRINCIPAL_SECRET))
-            .form(&[("grant_type", "client_credentials"), ("scope", "clusters  unity-catalog:read")]),
+            .basic_auth(
+                DEFAULT_SERVICE_PRINCIPAL_ID,
+                Some(DEFAULT_SERVICE_PRINCIPAL_SECRET),
+            )
+            .form(&[
+                ("grant_type", "client_credentials"),
+                ("scope", "clusters  unity-catalog:read"),
+            ]),
     )
     .await;
     let body = json_of(response).await;
@@ -165,7 +181,10 @@ async fn token_lifetime_comes_from_fixture() {
     let response = send(
         client()
             .post(token_url(&emulator))
-            .basic_auth(DEFAULT_SERVICE_PRINCIPAL_ID, Some(DEFAULT_SERVICE_PRINCIPAL_SECRET))
+            .basic_auth(
+                DEFAULT_SERVICE_PRINCIPAL_ID,
+                Some(DEFAULT_SERVICE_PRINCIPAL_SECRET),
+            )
             .form(&[("grant_type", "client_credentials")]),
     )
     .await;
@@ -226,11 +245,10 @@ async fn wrong_secret_is_invalid_client() {
 #[tokio::test]
 async fn missing_client_credentials_are_invalid_client() {
     let emulator = start().await;
-    let response = send(
-        client()
-            .post(token_url(&emulator))
-            .form(&[("grant_type", "client_credentials"), ("client_id", DEFAULT_SERVICE_PRINCIPAL_ID)]),
-    )
+    let response = send(client().post(token_url(&emulator)).form(&[
+        ("grant_type", "client_credentials"),
+        ("client_id", DEFAULT_SERVICE_PRINCIPAL_ID),
+    ]))
     .await;
     assert_eq!(response.status(), 401);
     assert_eq!(json_of(response).await["error"], "invalid_client");
@@ -250,7 +268,10 @@ async fn deactivated_service_principal_is_invalid_client() {
     let response = send(
         client()
             .post(token_url(&emulator))
-            .basic_auth(DEFAULT_SERVICE_PRINCIPAL_ID, Some(DEFAULT_SERVICE_PRINCIPAL_SECRET))
+            .basic_auth(
+                DEFAULT_SERVICE_PRINCIPAL_ID,
+                Some(DEFAULT_SERVICE_PRINCIPAL_SECRET),
+            )
             .form(&[("grant_type", "client_credentials")]),
     )
     .await;
@@ -264,7 +285,10 @@ async fn other_grant_type_is_unsupported() {
     let response = send(
         client()
             .post(token_url(&emulator))
-            .basic_auth(DEFAULT_SERVICE_PRINCIPAL_ID, Some(DEFAULT_SERVICE_PRINCIPAL_SECRET))
+            .basic_auth(
+                DEFAULT_SERVICE_PRINCIPAL_ID,
+                Some(DEFAULT_SERVICE_PRINCIPAL_SECRET),
+            )
             .form(&[("grant_type", "password")]),
     )
     .await;
@@ -280,7 +304,10 @@ async fn missing_grant_type_is_invalid_request() {
     let response = send(
         client()
             .post(token_url(&emulator))
-            .basic_auth(DEFAULT_SERVICE_PRINCIPAL_ID, Some(DEFAULT_SERVICE_PRINCIPAL_SECRET))
+            .basic_auth(
+                DEFAULT_SERVICE_PRINCIPAL_ID,
+                Some(DEFAULT_SERVICE_PRINCIPAL_SECRET),
+            )
             .form(&[("scope", "all-apis")]),
     )
     .await;

@@ -38,8 +38,8 @@ pub(crate) async fn token(
         return Err(OAuthError::unsupported_grant_type(grant_type));
     }
     let (client_id, client_secret) = client_credentials(&headers, &form)?;
-    let application_id =
-        authenticate_client(&state, &client_id, &client_secret).ok_or_else(OAuthError::invalid_client)?;
+    let application_id = authenticate_client(&state, &client_id, &client_secret)
+        .ok_or_else(OAuthError::invalid_client)?;
 
     let scope = form
         .get("scope")
@@ -50,7 +50,13 @@ pub(crate) async fn token(
     let lifetime = TimeDelta::seconds(i64::try_from(ttl_seconds).unwrap_or(i64::MAX));
     let issued = state
         .directory()
-        .issue_token(&application_id, lifetime, &scope, &base.join("/oidc"), Utc::now())
+        .issue_token(
+            &application_id,
+            lifetime,
+            &scope,
+            &base.join("/oidc"),
+            Utc::now(),
+        )
         .ok_or_else(OAuthError::invalid_client)?;
 
     let body = json!({
@@ -118,10 +124,14 @@ fn basic_credentials(value: &HeaderValue) -> Option<(String, String)> {
 /// (Go's oauth2 package does), while Python's `requests` does not, so both the raw and the
 /// percent-decoded forms are tried.
 fn authenticate_client(state: &AppState, client_id: &str, client_secret: &str) -> Option<String> {
-    let decode = |text: &str| -> String { percent_decode_str(text).decode_utf8_lossy().into_owned() };
+    let decode =
+        |text: &str| -> String { percent_decode_str(text).decode_utf8_lossy().into_owned() };
     let candidates = [
         (Cow::Borrowed(client_id), Cow::Borrowed(client_secret)),
-        (Cow::Owned(decode(client_id)), Cow::Owned(decode(client_secret))),
+        (
+            Cow::Owned(decode(client_id)),
+            Cow::Owned(decode(client_secret)),
+        ),
     ];
     let service_principal = state.fixture().service_principals.iter().find(|sp| {
         candidates.iter().any(|(id, secret)| {

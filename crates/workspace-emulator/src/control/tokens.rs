@@ -34,8 +34,8 @@ pub(crate) async fn mint(
     base: BaseUrl,
     ControlJson(request): ControlJson<MintRequest>,
 ) -> Result<Json<Value>, ControlError> {
-    let default_ttl = i64::try_from(state.fixture().workspace.oauth_token_ttl_seconds)
-        .unwrap_or(MAX_TTL_SECONDS);
+    let default_ttl =
+        i64::try_from(state.fixture().workspace.oauth_token_ttl_seconds).unwrap_or(MAX_TTL_SECONDS);
     let ttl_seconds = request.ttl_seconds.unwrap_or(default_ttl);
     if ttl_seconds.abs() > MAX_TTL_SECONDS {
         return Err(ControlError::bad_request(format!(

@@ -23,12 +23,18 @@ pub(crate) async fn deactivate(
     set_active(&state, &user_name, false)
 }
 
-fn set_active(state: &AppState, user_name: &str, active: bool) -> Result<Json<Value>, ControlError> {
+fn set_active(
+    state: &AppState,
+    user_name: &str,
+    active: bool,
+) -> Result<Json<Value>, ControlError> {
     let mut directory = state.directory();
     let principal = directory
         .set_active(user_name, active)
         .ok_or_else(|| ControlError::principal_not_found(user_name))?;
-    Ok(Json(json!({"user_name": principal.user_name, "active": principal.active})))
+    Ok(Json(
+        json!({"user_name": principal.user_name, "active": principal.active}),
+    ))
 }
 
 /// Removes the principal: SCIM answers 404 for it and its tokens are rejected until a reset.

@@ -24,7 +24,10 @@ pub(crate) async fn count_and_inject_faults(
         .extensions()
         .get::<MatchedPath>()
         .map_or_else(|| path.clone(), |matched| matched.as_str().to_owned());
-    *state.calls().entry(format!("{method} {route}")).or_insert(0) += 1;
+    *state
+        .calls()
+        .entry(format!("{method} {route}"))
+        .or_insert(0) += 1;
 
     let Some(fault) = state.faults().take(&method, &path) else {
         return next.run(request).await;

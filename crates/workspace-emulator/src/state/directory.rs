@@ -152,7 +152,13 @@ mod tests {
         let mut directory = directory();
         let now = Utc::now();
         let issued = directory
-            .issue_token("bob@example.com", TimeDelta::seconds(60), "all-apis", "x", now)
+            .issue_token(
+                "bob@example.com",
+                TimeDelta::seconds(60),
+                "all-apis",
+                "x",
+                now,
+            )
             .expect("bob exists");
         let at_29s = now + TimeDelta::seconds(29);
         let at_30s = now + TimeDelta::seconds(30);

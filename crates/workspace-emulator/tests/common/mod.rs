@@ -1,6 +1,9 @@
 //! Helpers shared by the integration tests: start an emulator on a loopback port and talk to it.
 
-#![allow(dead_code, reason = "each test binary uses a different subset of these helpers")]
+#![allow(
+    dead_code,
+    reason = "each test binary uses a different subset of these helpers"
+)]
 
 use std::net::SocketAddr;
 

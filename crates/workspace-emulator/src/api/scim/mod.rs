@@ -43,7 +43,8 @@ pub(crate) async fn list_users(
     _caller: Caller,
     query: Result<Query<ScimQuery>, QueryRejection>,
 ) -> Result<Json<Value>, ScimError> {
-    let Query(query) = query.map_err(|rejection| ScimError::invalid_value(rejection.body_text()))?;
+    let Query(query) =
+        query.map_err(|rejection| ScimError::invalid_value(rejection.body_text()))?;
     let filter = query
         .filter
         .as_deref()
@@ -62,9 +63,9 @@ pub(crate) async fn list_users(
     let total = matching.len();
     let start_index = query.start_index.unwrap_or(1).max(1);
     let skip = usize::try_from(start_index - 1).unwrap_or(usize::MAX);
-    let take = query
-        .count
-        .map_or(usize::MAX, |count| usize::try_from(count).unwrap_or(usize::MAX));
+    let take = query.count.map_or(usize::MAX, |count| {
+        usize::try_from(count).unwrap_or(usize::MAX)
+    });
     let page: Vec<Value> = matching
         .into_iter()
         .skip(skip)

@@ -33,7 +33,13 @@ impl ScimQuery {
         };
         let names = |list: &str| -> Vec<String> {
             list.split(',')
-                .map(|name| name.trim().split('.').next().unwrap_or("").to_ascii_lowercase())
+                .map(|name| {
+                    name.trim()
+                        .split('.')
+                        .next()
+                        .unwrap_or("")
+                        .to_ascii_lowercase()
+                })
                 .filter(|name| !name.is_empty())
                 .collect()
         };
@@ -60,8 +66,14 @@ impl UserNameFilter {
         let unsupported = || {
             format!("Unsupported filter {filter:?}; the emulator supports userName eq \"<value>\"")
         };
-        let (attribute, rest) = filter.trim().split_once(char::is_whitespace).ok_or_else(unsupported)?;
-        let (operator, value) = rest.trim_start().split_once(char::is_whitespace).ok_or_else(unsupported)?;
+        let (attribute, rest) = filter
+            .trim()
+            .split_once(char::is_whitespace)
+            .ok_or_else(unsupported)?;
+        let (operator, value) = rest
+            .trim_start()
+            .split_once(char::is_whitespace)
+            .ok_or_else(unsupported)?;
         if !attribute.eq_ignore_ascii_case("userName") || !operator.eq_ignore_ascii_case("eq") {
             return Err(unsupported());
         }
