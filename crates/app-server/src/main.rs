@@ -1,1 +1,73 @@
-fn main() {}
+//! `app-server`: the app, its development mode and its maintenance commands.
+
+mod commands;
+
+use clap::{Parser, Subcommand};
+
+use app_server::telemetry::{self, LogFormat};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "app-server",
+    version,
+    about = "A Databricks App whose users act under their own identity"
+)]
+struct Cli {
+    /// Log format.
+    #[arg(
+        long,
+        env = "LOG_FORMAT",
+        value_enum,
+        default_value = "json",
+        global = true
+    )]
+    log_format: LogFormat,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the app on 0.0.0.0:$DATABRICKS_APP_PORT, configured from the environment.
+    Serve,
+    /// Run locally against a built-in workspace emulator, with SQLite unless DATABASE_URL is set.
+    Dev(commands::DevArgs),
+    /// Apply, revert or list database migrations of DATABASE_URL.
+    Migrate {
+        #[command(subcommand)]
+        action: commands::MigrateAction,
+    },
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let _ = dotenvy::dotenv();
+    let cli = Cli::parse();
+    telemetry::init(cli.log_format);
+
+    let result = match cli.command {
+        Command::Serve => commands::serve().await,
+        Command::Dev(args) => commands::dev(args).await,
+        Command::Migrate { action } => commands::migrate(action).await,
+    };
+
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!(error = format!("{error:#}"), "app-server failed");
+            eprintln!("error: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn verify_cli() {
+        super::Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,83 @@
+//! A look at the unverified payload of a JWT-shaped token.
+//!
+//! The payload is a hint (expiry, scopes) used to fail fast; it is never proof of identity, which
+//! only the workspace gives.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use base64::Engine;
+use base64::engine::general_purpose::{URL_SAFE, URL_SAFE_NO_PAD};
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize)]
+struct Claims {
+    exp: Option<f64>,
+}
+
+/// Returns the `exp` claim of a JWT-shaped token, or `None` for opaque tokens (such as PATs) and
+/// payloads without a usable `exp`.
+pub fn expiry(token: &str) -> Option<SystemTime> {
+    let mut parts = token.split('.');
+    let (Some(_header), Some(payload), Some(_signature), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return None;
+    };
+
+    let bytes = URL_SAFE_NO_PAD
+        .decode(payload)
+        .or_else(|_| URL_SAFE.decode(payload))
+        .ok()?;
+    let claims: Claims = serde_json::from_slice(&bytes).ok()?;
+    let seconds = claims.exp?;
+    if !seconds.is_finite() || seconds < 0.0 {
+        return None;
+    }
+    UNIX_EPOCH.checked_add(Duration::try_from_secs_f64(seconds).ok()?)
+}
+
+/// Returns true when the token is a JWT whose `exp` is not after `now`.
+pub fn has_expired(token: &str, now: SystemTime) -> bool {
+    expiry(token).is_some_and(|exp| exp <= now)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn jwt(payload: &str) -> String {
+        format!("e30.{}.c2ln", URL_SAFE_NO_PAD.encode(payload))
+    }
+
+    #[test]
+    fn reads_exp_claim() {
+        let token = jwt(r#"{"sub":"a","exp":1700000000}"#);
+        assert_eq!(
+            expiry(&token),
+            Some(UNIX_EPOCH + Duration::from_secs(1_700_000_000))
+        );
+    }
+
+    #[test]
+    fn opaque_and_broken_tokens_have_no_expiry() {
+        for token in [
+            "dapi-alice-dev",
+            "a.b",
+            "a.b.c.d",
+            "e30.!!!.c2ln",
+            &jwt("[]"),
+            &jwt(r#"{"exp":"soon"}"#),
+            &jwt(r#"{"exp":-5}"#),
+        ] {
+            assert_eq!(expiry(token), None, "token {token:?}");
+        }
+    }
+
+    #[test]
+    fn expired_only_after_exp() {
+        let token = jwt(r#"{"exp":100}"#);
+        assert!(has_expired(&token, UNIX_EPOCH + Duration::from_secs(100)));
+        assert!(!has_expired(&token, UNIX_EPOCH + Duration::from_secs(99)));
+        assert!(!has_expired("dapi-alice-dev", SystemTime::now()));
+    }
+}

@@ -1,0 +1,175 @@
+//! Typed configuration from the environment, validated once at start-up.
+//!
+//! | variable | default | meaning |
+//! |---|---|---|
+//! | `DATABRICKS_HOST` | required | workspace URL; `https://` is added when no scheme is given |
+//! | `DATABRICKS_CLIENT_ID` | none | the app's service principal (OAuth M2M); set together with the secret |
+//! | `DATABRICKS_CLIENT_SECRET` | none | the service principal's OAuth secret |
+//! | `DATABRICKS_WORKSPACE_ID` | none | numeric workspace id; otherwise read from SCIM `Me` |
+//! | `DATABRICKS_APP_NAME` | none | the app's name, shown in logs |
+//! | `DATABRICKS_APP_PORT` | `8000` | port `serve` listens on (on `0.0.0.0`) |
+//! | `DATABASE_URL` | none | `postgres://…` or `sqlite://…`; without it, routes that need the database answer 503 |
+//! | `DATABASE_MAX_CONNECTIONS` | `10` | size of the database connection pool |
+//! | `UPSTREAM_TIMEOUT_SECONDS` | `30` | time limit of one workspace API call |
+//! | `STATIC_DIR` | `client/dist` | built front end served at `/` |
+//! | `LOG_FORMAT` | `json` | `json` or `text` |
+//! | `RUST_LOG` | `info` | log filter, `tracing_subscriber::EnvFilter` syntax |
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use secrecy::SecretString;
+
+/// The service principal the platform gives the app container.
+#[derive(Debug, Clone)]
+pub struct ServicePrincipalConfig {
+    pub client_id: String,
+    pub client_secret: SecretString,
+}
+
+/// The app's configuration. `Debug` never shows a secret (`SecretString` redacts itself).
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub databricks_host: String,
+    pub service_principal: Option<ServicePrincipalConfig>,
+    pub workspace_id: Option<String>,
+    pub app_name: Option<String>,
+    pub port: u16,
+    pub database_url: Option<SecretString>,
+    pub database_max_connections: u32,
+    pub upstream_timeout: Duration,
+    pub static_dir: PathBuf,
+}
+
+/// Every problem found in the environment, so one start-up attempt shows them all.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration:\n  - {}", problems.join("\n  - "))]
+pub struct ConfigError {
+    pub problems: Vec<String>,
+}
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads variables through `lookup`, which returns a variable's value when it is set. Empty
+    /// values count as unset.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let mut reader = Reader {
+            lookup: |name: &str| lookup(name).filter(|value| !value.trim().is_empty()),
+            problems: Vec::new(),
+        };
+
+        let databricks_host = reader.required(
+            "DATABRICKS_HOST",
+            "the workspace URL, e.g. https://adb-123.4.azuredatabricks.net",
+        );
+        if let Some(host) = &databricks_host
+            && let Err(error) = databricks_client::normalize_host(host)
+        {
+            reader.problem(format!("DATABRICKS_HOST is invalid: {error}"));
+        }
+        let service_principal = reader.service_principal();
+        let workspace_id = reader.optional("DATABRICKS_WORKSPACE_ID");
+        if let Some(id) = &workspace_id
+            && !id.bytes().all(|byte| byte.is_ascii_digit())
+        {
+            reader.problem(format!(
+                "DATABRICKS_WORKSPACE_ID must be numeric, got {id:?}"
+            ));
+        }
+        let app_name = reader.optional("DATABRICKS_APP_NAME");
+        let port = reader.parsed("DATABRICKS_APP_PORT", 8000_u16, "a port number 1-65535");
+        let database_url = reader.optional("DATABASE_URL").map(SecretString::from);
+        let database_max_connections = reader.parsed(
+            "DATABASE_MAX_CONNECTIONS",
+            10_u32,
+            "a whole number of connections",
+        );
+        let upstream_timeout_seconds = reader.parsed(
+            "UPSTREAM_TIMEOUT_SECONDS",
+            30_u64,
+            "a whole number of seconds",
+        );
+        if upstream_timeout_seconds == 0 {
+            reader.problem("UPSTREAM_TIMEOUT_SECONDS must be at least 1".to_owned());
+        }
+        let static_dir = reader
+            .optional("STATIC_DIR")
+            .map_or_else(|| PathBuf::from("client/dist"), PathBuf::from);
+
+        if !reader.problems.is_empty() {
+            return Err(ConfigError {
+                problems: reader.problems,
+            });
+        }
+        Ok(Self {
+            databricks_host: databricks_host.unwrap_or_default(),
+            service_principal,
+            workspace_id,
+            app_name,
+            port,
+            database_url,
+            database_max_connections,
+            upstream_timeout: Duration::from_secs(upstream_timeout_seconds),
+            static_dir,
+        })
+    }
+}
+
+struct Reader<F> {
+    lookup: F,
+    problems: Vec<String>,
+}
+
+impl<F: Fn(&str) -> Option<String>> Reader<F> {
+    fn problem(&mut self, message: String) {
+        self.problems.push(message);
+    }
+
+    fn optional(&self, name: &str) -> Option<String> {
+        (self.lookup)(name).map(|value| value.trim().to_owned())
+    }
+
+    fn required(&mut self, name: &str, meaning: &str) -> Option<String> {
+        let value = self.optional(name);
+        if value.is_none() {
+            self.problem(format!("{name} is missing: set it to {meaning}"));
+        }
+        value
+    }
+
+    fn parsed<T: std::str::FromStr + Copy>(&mut self, name: &str, default: T, expected: &str) -> T {
+        match self.optional(name) {
+            None => default,
+            Some(raw) => raw.parse().unwrap_or_else(|_| {
+                self.problem(format!(
+                    "{name} is invalid: expected {expected}, got {raw:?}"
+                ));
+                default
+            }),
+        }
+    }
+
+    fn service_principal(&mut self) -> Option<ServicePrincipalConfig> {
+        let client_id = self.optional("DATABRICKS_CLIENT_ID");
+        let client_secret = (self.lookup)("DATABRICKS_CLIENT_SECRET");
+        match (client_id, client_secret) {
+            (Some(client_id), Some(secret)) => Some(ServicePrincipalConfig {
+                client_id,
+                client_secret: SecretString::from(secret),
+            }),
+            (None, None) => None,
+            (Some(_), None) => {
+                self.problem("DATABRICKS_CLIENT_SECRET is missing: it must be set together with DATABRICKS_CLIENT_ID".to_owned());
+                None
+            }
+            (None, Some(_)) => {
+                self.problem("DATABRICKS_CLIENT_ID is missing: it must be set together with DATABRICKS_CLIENT_SECRET".to_owned());
+                None
+            }
+        }
+    }
+}

@@ -1,0 +1,56 @@
+//! The HTTP surface: layers, routes and static assets.
+
+pub mod correlation;
+pub mod json;
+pub mod routes;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{StatusCode, Uri};
+use axum::middleware;
+use axum::routing::get;
+use tower_http::catch_panic::CatchPanicLayer;
+
+use crate::auth;
+use crate::error::{AppError, ErrorCode};
+use crate::state::AppState;
+
+/// Largest request body the API reads, in bytes.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// Builds the app's router: API routes, then static assets for everything else.
+pub fn router(state: AppState) -> Router {
+    let static_files = routes::assets::service(&state.config.static_dir);
+
+    Router::new()
+        .route("/health", get(routes::health::health))
+        .route("/api/health", get(routes::health::health))
+        .route("/api/ready", get(routes::health::ready))
+        .route("/api/auth/status", get(routes::user::auth_status))
+        .route("/api/user/me", get(routes::user::me))
+        .route("/api/user/me/workspace", get(routes::user::workspace))
+        .route(
+            "/api/preferences",
+            get(routes::preferences::list).post(routes::preferences::save),
+        )
+        .route(
+            "/api/preferences/{preference_key}",
+            get(routes::preferences::get).delete(routes::preferences::delete),
+        )
+        .route("/api", get(api_not_found))
+        .route("/api/{*rest}", axum::routing::any(api_not_found))
+        .fallback_service(static_files)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(middleware::from_fn(auth::context::layer))
+        .layer(CatchPanicLayer::custom(routes::panic_response))
+        .layer(middleware::from_fn(correlation::layer))
+        .with_state(state)
+}
+
+async fn api_not_found(uri: Uri) -> AppError {
+    AppError::new(
+        StatusCode::NOT_FOUND,
+        ErrorCode::NotFound,
+        format!("No API route matches {}", uri.path()),
+    )
+}

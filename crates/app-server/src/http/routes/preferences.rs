@@ -1,0 +1,171 @@
+//! Per-user preferences. Every call acts on the verified caller's rows only.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::auth::UserIdentity;
+use crate::error::{AppError, ErrorCode};
+use crate::http::json::ApiJson;
+use crate::state::AppState;
+use crate::store::{Preference, Store, StoreError};
+
+/// Longest accepted preference key, in characters.
+pub const MAX_KEY_LENGTH: usize = 255;
+
+/// Largest accepted preference value, in bytes of its compact JSON form.
+pub const MAX_VALUE_BYTES: usize = 10_000;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SavePreference {
+    pub preference_key: String,
+    pub preference_value: Value,
+}
+
+/// `GET /api/preferences`: the caller's preferences, newest update first.
+pub async fn list(
+    State(state): State<AppState>,
+    identity: UserIdentity,
+) -> Result<Json<Vec<Preference>>, AppError> {
+    let store = store(&state)?;
+    let preferences = store
+        .list_preferences(&identity.user_id)
+        .await
+        .map_err(store_error)?;
+    Ok(Json(preferences))
+}
+
+/// `GET /api/preferences/{preference_key}`.
+pub async fn get(
+    State(state): State<AppState>,
+    identity: UserIdentity,
+    Path(key): Path<String>,
+) -> Result<Json<Preference>, AppError> {
+    validate_key(&key)?;
+    let store = store(&state)?;
+    let preference = store
+        .get_preference(&identity.user_id, &key)
+        .await
+        .map_err(store_error)?;
+    preference.map(Json).ok_or_else(|| not_found(&key))
+}
+
+/// `POST /api/preferences`: inserts or updates one preference of the caller.
+pub async fn save(
+    State(state): State<AppState>,
+    identity: UserIdentity,
+    ApiJson(body): ApiJson<SavePreference>,
+) -> Result<(StatusCode, Json<Preference>), AppError> {
+    validate_key(&body.preference_key)?;
+    validate_value(&body.preference_value)?;
+    let store = store(&state)?;
+    let saved = store
+        .upsert_preference(
+            &identity.user_id,
+            &body.preference_key,
+            &body.preference_value,
+        )
+        .await
+        .map_err(store_error)?;
+    Ok((StatusCode::CREATED, Json(saved)))
+}
+
+/// `DELETE /api/preferences/{preference_key}`: 404 when the caller has no such key, even when
+/// another user has one.
+pub async fn delete(
+    State(state): State<AppState>,
+    identity: UserIdentity,
+    Path(key): Path<String>,
+) -> Result<StatusCode, AppError> {
+    validate_key(&key)?;
+    let store = store(&state)?;
+    let deleted = store
+        .delete_preference(&identity.user_id, &key)
+        .await
+        .map_err(store_error)?;
+    if deleted {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(not_found(&key))
+    }
+}
+
+/// Checks `preference_key`: 1 to 255 characters of `[A-Za-z0-9_.:-]`.
+pub fn validate_key(key: &str) -> Result<(), AppError> {
+    if key.is_empty() || key.len() > MAX_KEY_LENGTH {
+        return Err(AppError::validation(format!(
+            "preference_key must be 1 to {MAX_KEY_LENGTH} characters long, got {}",
+            key.chars().count()
+        )));
+    }
+    if let Some(bad) = key
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | ':' | '-')))
+    {
+        return Err(AppError::validation(format!(
+            "preference_key may contain only letters, digits and _ . : - (found {bad:?})"
+        )));
+    }
+    Ok(())
+}
+
+fn validate_value(value: &Value) -> Result<(), AppError> {
+    let size = serde_json::to_vec(value).map_or(usize::MAX, |bytes| bytes.len());
+    if size > MAX_VALUE_BYTES {
+        return Err(AppError::validation(format!(
+            "preference_value must be at most {MAX_VALUE_BYTES} bytes of JSON, got {size}"
+        )));
+    }
+    if contains_nul(value) {
+        return Err(AppError::validation(
+            "preference_value must not contain the character U+0000 (PostgreSQL cannot store it)",
+        ));
+    }
+    Ok(())
+}
+
+fn contains_nul(value: &Value) -> bool {
+    match value {
+        Value::String(text) => text.contains('\0'),
+        Value::Array(items) => items.iter().any(contains_nul),
+        Value::Object(fields) => fields
+            .iter()
+            .any(|(key, field)| key.contains('\0') || contains_nul(field)),
+        Value::Null | Value::Bool(_) | Value::Number(_) => false,
+    }
+}
+
+fn store(state: &AppState) -> Result<&Arc<dyn Store>, AppError> {
+    state
+        .store
+        .as_ref()
+        .ok_or_else(AppError::lakebase_not_configured)
+}
+
+fn not_found(key: &str) -> AppError {
+    AppError::new(
+        StatusCode::NOT_FOUND,
+        ErrorCode::PreferenceNotFound,
+        format!("You have no preference named {key:?}"),
+    )
+}
+
+/// Maps a store failure: an unreachable database is a 503, anything else is a bug.
+pub fn store_error(error: StoreError) -> AppError {
+    match error {
+        StoreError::Unavailable(_) => {
+            tracing::warn!(error = %error, "app database unavailable");
+            AppError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorCode::DatabaseUnavailable,
+                "The app database is unavailable; try again shortly",
+            )
+        }
+        other => AppError::internal(&other),
+    }
+}

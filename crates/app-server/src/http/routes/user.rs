@@ -1,0 +1,153 @@
+//! Authentication status and the current user.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use databricks_client::CurrentUser;
+use serde::Serialize;
+
+use crate::auth::identity::upstream_error;
+use crate::auth::{AuthContext, AuthMode};
+use crate::error::{AppError, ErrorCode};
+use crate::state::AppState;
+
+#[derive(Debug, Serialize)]
+pub struct AuthStatus {
+    pub authenticated: bool,
+    pub auth_mode: &'static str,
+    pub has_user_identity: bool,
+    pub user_id: Option<String>,
+}
+
+/// `GET /api/auth/status`: with a token, resolves it (401 when it fails); without one, reports the
+/// service-principal mode.
+pub async fn auth_status(
+    State(state): State<AppState>,
+    context: AuthContext,
+) -> Result<Json<AuthStatus>, AppError> {
+    let AuthContext::UserToken(token) = context else {
+        return Ok(Json(AuthStatus {
+            authenticated: state.service_principal.is_some(),
+            auth_mode: AuthMode::ServicePrincipal.as_str(),
+            has_user_identity: false,
+            user_id: None,
+        }));
+    };
+
+    let identity = state.identities.resolve(&token).await?;
+    state.record_user_seen(&identity).await;
+    Ok(Json(AuthStatus {
+        authenticated: true,
+        auth_mode: AuthMode::Obo.as_str(),
+        has_user_identity: true,
+        user_id: Some(identity.user_id.to_string()),
+    }))
+}
+
+#[derive(Debug, Serialize)]
+pub struct UserInfo {
+    pub user_id: String,
+    pub display_name: Option<String>,
+    pub active: bool,
+    pub workspace_url: String,
+}
+
+/// `GET /api/user/me`: the user behind the token, or the service principal without one.
+pub async fn me(
+    State(state): State<AppState>,
+    context: AuthContext,
+) -> Result<Json<UserInfo>, AppError> {
+    let workspace_url = workspace_url(&state);
+    let user = acting_principal(&state, context).await?;
+    Ok(Json(UserInfo {
+        user_id: user.user_id,
+        display_name: user.display_name,
+        active: user.active,
+        workspace_url,
+    }))
+}
+
+#[derive(Debug, Serialize)]
+pub struct WorkspaceInfo {
+    pub workspace_id: Option<String>,
+    pub workspace_url: String,
+    pub workspace_name: String,
+}
+
+/// `GET /api/user/me/workspace`: the workspace the app runs in, as seen by the caller.
+pub async fn workspace(
+    State(state): State<AppState>,
+    context: AuthContext,
+) -> Result<Json<WorkspaceInfo>, AppError> {
+    let principal = acting_principal(&state, context).await?;
+    let workspace_id = state.config.workspace_id.clone().or(principal.workspace_id);
+
+    Ok(Json(WorkspaceInfo {
+        workspace_id,
+        workspace_url: workspace_url(&state),
+        workspace_name: state
+            .workspace
+            .host()
+            .host_str()
+            .and_then(|host| host.split('.').next())
+            .unwrap_or_default()
+            .to_owned(),
+    }))
+}
+
+/// Resolves who the request acts as: the verified user with a token, else the service principal.
+async fn acting_principal(state: &AppState, context: AuthContext) -> Result<Principal, AppError> {
+    if let AuthContext::UserToken(token) = context {
+        let identity = state.identities.resolve(&token).await?;
+        state.record_user_seen(&identity).await;
+        return Ok(Principal {
+            user_id: identity.user_id.to_string(),
+            display_name: identity.display_name,
+            active: identity.active,
+            workspace_id: identity.workspace_id,
+        });
+    }
+
+    let Some(service_principal) = &state.service_principal else {
+        return Err(AppError::new(
+            StatusCode::UNAUTHORIZED,
+            ErrorCode::AuthMissing,
+            "No user token was sent and no service principal is configured \
+             (DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET)",
+        ));
+    };
+    tracing::info!("no user token: acting as the service principal");
+    let user = service_principal.current_user().await.map_err(|error| {
+        tracing::warn!(error = %error, "service principal identity lookup failed");
+        upstream_error(&error)
+    })?;
+    Ok(Principal::from(user))
+}
+
+/// Whoever a request acts as, in the shape the user routes return.
+struct Principal {
+    user_id: String,
+    display_name: Option<String>,
+    active: bool,
+    workspace_id: Option<String>,
+}
+
+impl From<CurrentUser> for Principal {
+    fn from(user: CurrentUser) -> Self {
+        Self {
+            user_id: user.user_name,
+            display_name: user.display_name,
+            active: user.active,
+            workspace_id: user.workspace_id,
+        }
+    }
+}
+
+fn workspace_url(state: &AppState) -> String {
+    state
+        .workspace
+        .host()
+        .as_str()
+        .trim_end_matches('/')
+        .to_owned()
+}

@@ -1,0 +1,93 @@
+//! Shared state of the running app.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use databricks_client::{Credentials, Workspace, WorkspaceClient, WorkspaceOptions};
+use moka::future::Cache;
+
+use crate::auth::{IdentityResolver, UserIdentity};
+use crate::config::Config;
+use crate::domain::UserId;
+use crate::store::Store;
+
+/// How often at most `users.last_seen_at` is written for one user.
+const LAST_SEEN_INTERVAL: Duration = Duration::from_mins(1);
+
+/// Upper bound on users remembered by the last-seen throttle.
+const LAST_SEEN_CAPACITY: u64 = 100_000;
+
+/// Everything handlers share. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub workspace: Workspace,
+    /// The app's own identity; `None` when no service principal is configured.
+    pub service_principal: Option<WorkspaceClient>,
+    pub identities: IdentityResolver,
+    pub store: Option<Arc<dyn Store>>,
+    recently_seen: Cache<UserId, ()>,
+    draining: Arc<AtomicBool>,
+}
+
+impl AppState {
+    /// Builds the workspace clients. The service-principal client is built once, so its OAuth
+    /// token is cached for the whole process.
+    pub fn new(config: Config, store: Option<Arc<dyn Store>>) -> anyhow::Result<Self> {
+        let options = WorkspaceOptions {
+            request_timeout: config.upstream_timeout,
+            ..WorkspaceOptions::default()
+        };
+        let workspace = Workspace::new(&config.databricks_host, options)?;
+        let service_principal = config.service_principal.as_ref().map(|sp| {
+            workspace.client(Credentials::ServicePrincipal {
+                client_id: sp.client_id.clone(),
+                client_secret: sp.client_secret.clone(),
+            })
+        });
+
+        Ok(Self {
+            identities: IdentityResolver::new(workspace.clone()),
+            config: Arc::new(config),
+            workspace,
+            service_principal,
+            store,
+            recently_seen: Cache::builder()
+                .max_capacity(LAST_SEEN_CAPACITY)
+                .time_to_live(LAST_SEEN_INTERVAL)
+                .build(),
+            draining: Arc::new(AtomicBool::new(false)),
+        })
+    }
+
+    /// Updates the user's row at most once per `LAST_SEEN_INTERVAL`. A database failure is logged
+    /// and does not fail the request, because the request itself may not need the database.
+    pub async fn record_user_seen(&self, identity: &UserIdentity) {
+        let Some(store) = &self.store else {
+            return;
+        };
+        if self.recently_seen.contains_key(&identity.user_id) {
+            return;
+        }
+        self.recently_seen
+            .insert(identity.user_id.clone(), ())
+            .await;
+
+        if let Err(error) = store
+            .record_user_seen(&identity.user_id, identity.display_name.as_deref())
+            .await
+        {
+            self.recently_seen.invalidate(&identity.user_id).await;
+            tracing::warn!(error = %error, "failed to record that the user was seen");
+        }
+    }
+
+    pub fn start_draining(&self) {
+        self.draining.store(true, Ordering::SeqCst);
+    }
+
+    pub fn is_draining(&self) -> bool {
+        self.draining.load(Ordering::SeqCst)
+    }
+}
