@@ -16,7 +16,7 @@ const ORG_ID_HEADER: &str = "x-databricks-org-id";
 pub struct CurrentUser {
     /// The SCIM id (a numeric string).
     pub id: String,
-    /// The user's email for people; the application (client) id for a service principal.
+    /// The email address of a person, or the application (client) id of a service principal.
     pub user_name: String,
     /// The display name, when set.
     pub display_name: Option<String>,

@@ -18,7 +18,7 @@ pub enum ConfigError {
     InvalidHost {
         /// The host as given.
         host: String,
-        /// Why parsing failed.
+        /// The parser's reason for the rejection.
         reason: String,
     },
     /// The host carries a user name or password, which this client never sends.

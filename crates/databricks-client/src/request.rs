@@ -11,7 +11,7 @@ pub(crate) struct ApiRequest {
 }
 
 impl ApiRequest {
-    /// A `GET` of `path`, which starts with `/`.
+    /// Builds a `GET` of `path`, which starts with `/`.
     pub(crate) fn get(path: impl Into<String>) -> ApiRequest {
         ApiRequest {
             method: Method::GET,

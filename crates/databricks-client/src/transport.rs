@@ -5,11 +5,12 @@ use http::{HeaderMap, StatusCode};
 
 use crate::error::{ApiError, ErrorKind};
 
-/// The largest success body read into memory, in bytes.
+/// The maximum size of a success body read into memory, in bytes. A larger body is a decode
+/// error. NOTE: an estimate with room for large Unity Catalog list pages, not a measured size.
 const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
 
-/// The largest part of an error body kept for parsing, in bytes. Error bodies are small; a larger
-/// one is cut, not rejected.
+/// The maximum part of an error body kept for parsing, in bytes. Error bodies are small, so a
+/// larger one is cut, not rejected.
 const MAX_ERROR_BODY_BYTES: usize = 64 * 1024;
 
 /// A success response with its body read.

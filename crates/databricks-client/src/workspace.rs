@@ -22,7 +22,7 @@ pub struct WorkspaceOptions {
 }
 
 impl Default for WorkspaceOptions {
-    /// A 30-second request timeout and a 5-second connect timeout.
+    /// Returns a 30-second request timeout and a 5-second connect timeout.
     fn default() -> Self {
         WorkspaceOptions {
             request_timeout: Duration::from_secs(30),

@@ -3,7 +3,7 @@
 use http::{HeaderMap, StatusCode};
 use serde_json::{Map, Value};
 
-/// The longest message, in characters, kept from a text or HTML body.
+/// The maximum length, in characters, of a message taken from a text or HTML body.
 const MAX_EXCERPT_CHARS: usize = 200;
 
 /// The response header in which the platform repeats the error message.
@@ -127,7 +127,7 @@ fn from_oauth_json(error: &str, object: &Map<String, Value>) -> ParsedErrorBody 
         .or_else(|| non_empty_string(object.get("errorSummary")));
     match description {
         Some(description) => plain(Some(error.to_owned()), description),
-        // An identifier such as `invalid_client` is a code; a sentence is the legacy message.
+        // An identifier such as `invalid_client` is a code, but a sentence is the legacy message.
         None if !error.is_empty() && !error.contains(char::is_whitespace) => {
             plain(Some(error.to_owned()), error.to_owned())
         }

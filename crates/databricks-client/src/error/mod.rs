@@ -16,7 +16,7 @@ pub(crate) use retry_after::parse_retry_after;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ErrorKind {
-    /// The workspace answered with a non-success HTTP status.
+    /// The workspace returned a non-success HTTP status.
     Http,
     /// The request or the response body did not finish within the request timeout.
     Timeout,
@@ -65,7 +65,7 @@ pub struct ApiError {
     pub error_code: Option<String>,
     /// A human-readable message from the body, or a description of the transport failure.
     pub message: String,
-    /// The delay the server asked for in `Retry-After`, capped at [`MAX_RETRY_AFTER`].
+    /// The delay the server requested in `Retry-After`, capped at [`MAX_RETRY_AFTER`].
     pub retry_after: Option<Duration>,
     /// The `details` entries of the error body (`google.rpc` types keyed by `@type`).
     pub details: Vec<serde_json::Value>,
@@ -75,7 +75,7 @@ pub struct ApiError {
     source: Option<Box<dyn StdError + Send + Sync>>,
 }
 
-/// The largest `Retry-After` delay an [`ApiError`] reports; longer requests are capped to it.
+/// The maximum `Retry-After` delay an [`ApiError`] reports. Longer delays are capped to it.
 pub const MAX_RETRY_AFTER: Duration = Duration::from_mins(5);
 
 impl ApiError {

@@ -7,7 +7,7 @@ use http::HeaderValue;
 use super::MAX_RETRY_AFTER;
 
 /// Reads `Retry-After` as delta-seconds or an HTTP date (relative to `now`), capped at
-/// [`MAX_RETRY_AFTER`]. A date in the past gives zero; anything unparseable gives `None`.
+/// [`MAX_RETRY_AFTER`]. A date in the past gives zero, and anything unparseable gives `None`.
 pub(crate) fn parse_retry_after(value: &HeaderValue, now: SystemTime) -> Option<Duration> {
     let text = value.to_str().ok()?.trim();
     if text.is_empty() {

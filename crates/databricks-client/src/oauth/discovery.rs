@@ -1,8 +1,10 @@
 //! Discovery of the workspace's OAuth token endpoint.
 //!
-//! Order, as in the Databricks SDKs: `GET /.well-known/databricks-config` → `oidc_endpoint` →
-//! `<oidc_endpoint>/.well-known/oauth-authorization-server` → `token_endpoint`; else
-//! `GET /oidc/.well-known/oauth-authorization-server` → `token_endpoint`; else `/oidc/v1/token`.
+//! The order follows the Databricks SDKs:
+//! 1. `GET /.well-known/databricks-config` → `oidc_endpoint`, then
+//!    `GET <oidc_endpoint>/.well-known/oauth-authorization-server` → `token_endpoint`;
+//! 2. otherwise `GET /oidc/.well-known/oauth-authorization-server` → `token_endpoint`;
+//! 3. otherwise `/oidc/v1/token`.
 
 use http::header::ACCEPT;
 use serde_json::Value;
@@ -21,16 +23,16 @@ const DEFAULT_TOKEN_PATH: &str = "/oidc/v1/token";
 #[derive(Debug)]
 pub(crate) struct Discovered {
     pub(crate) token_endpoint: Url,
-    /// False when a discovery request failed without an answer (connect error, timeout), so the
+    /// False when a discovery request got no response (connect error, timeout), so the
     /// fallback is used once and discovery runs again next time.
     pub(crate) cacheable: bool,
 }
 
 enum Step {
     Found(Url),
-    /// The workspace answered, without a usable endpoint.
+    /// The workspace responded without a usable endpoint.
     Absent,
-    /// No answer arrived.
+    /// No response arrived.
     Failed,
 }
 

@@ -32,7 +32,7 @@ pub(crate) struct TokenSource {
     client_secret: SecretString,
     policy: RefreshPolicy,
     cache: Mutex<TokenCache>,
-    /// Held for the whole of a refresh; guards the discovered token endpoint.
+    /// The refresh lock, held for the whole of a refresh. It guards the discovered token endpoint.
     refresh: tokio::sync::Mutex<Option<Url>>,
 }
 
@@ -133,8 +133,8 @@ impl TokenSource {
                 now >= failed_at + self.policy.background_retry_delay
             }
         };
-        // Outside a Tokio runtime there is nothing to run the task on; the blocking refresh at
-        // expiry still happens.
+        // Outside a Tokio runtime there is nothing to run the task on, but the blocking refresh
+        // at expiry still happens.
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             return;
         };
@@ -235,7 +235,7 @@ impl TokenSource {
     }
 
     fn lock_cache(&self) -> MutexGuard<'_, TokenCache> {
-        // The cache holds plain values that stay consistent even if a holder panicked.
+        // The cache contains plain values that stay consistent even if a holder panicked.
         self.cache.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }

@@ -16,8 +16,7 @@ use crate::workspace::{Workspace, WorkspaceOptions};
 /// below.
 const LIFETIME_SECONDS: u64 = 4;
 
-/// Answers the n-th token request with `token-n`, or with 503 once `fail_after` tokens were
-/// issued.
+/// Returns `token-n` for the n-th token request, or 503 once `fail_after` tokens were issued.
 struct NumberedTokens {
     issued: AtomicUsize,
     fail_after: usize,

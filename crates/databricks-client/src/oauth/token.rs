@@ -7,7 +7,7 @@ use secrecy::SecretString;
 use serde_json::Value;
 use tokio::time::Instant;
 
-/// The longest token lifetime taken from `expires_in`. A longer one is cut to this, which only
+/// The maximum token lifetime taken from `expires_in`. A longer one is cut to this, which only
 /// makes the refresh earlier.
 const MAX_TOKEN_LIFETIME: Duration = Duration::from_hours(24);
 
@@ -15,9 +15,9 @@ const MAX_TOKEN_LIFETIME: Duration = Duration::from_hours(24);
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct RefreshPolicy {
     /// A token counts as expired this long before its expiry. The platform rejects tokens that
-    /// expire within 30 seconds; the Python SDK uses 40 seconds for the same reason.
+    /// expire within 30 seconds, so the Python SDK uses 40 seconds.
     pub(crate) expiry_margin: Duration,
-    /// The longest lead before expiry at which a token turns stale; the lead is half the lifetime
+    /// The maximum lead before expiry at which a token turns stale. The lead is half the lifetime
     /// when that is shorter.
     pub(crate) max_refresh_lead: Duration,
     /// The wait after a failed background refresh before another one starts.
@@ -35,7 +35,7 @@ impl Default for RefreshPolicy {
     }
 }
 
-/// How usable a cached token is at a given instant.
+/// The usability of a cached token at a given instant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Freshness {
     /// Use it.
@@ -88,7 +88,7 @@ impl AccessToken {
         }
     }
 
-    /// Whether the token has not reached its expiry. A token inside the expiry margin is still
+    /// Returns whether the token has not reached its expiry. A token inside the expiry margin is still
     /// handed to callers that waited for the refresh that fetched it.
     pub(crate) fn is_unexpired(&self, now: Instant) -> bool {
         now < self.expiry

@@ -22,7 +22,7 @@ pub const TOKEN_CALL: &str = "POST /oidc/v1/token";
 pub const ME_CALL: &str = "GET /api/2.0/preview/scim/v2/Me";
 
 /// An emulator on a loopback port, served by its own thread and Tokio runtime so that the
-/// test's runtime (and any tracing subscriber set on the test thread) sees only client code.
+/// test's runtime (and any tracing subscriber set on the test thread) runs only client code.
 pub struct TestEmulator {
     base_url: String,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
