@@ -12,8 +12,8 @@ pub(crate) fn router(state: AppState) -> Router {
     Router::new()
         .nest("/__emulator", control::router())
         .merge(workspace)
-        // `Router::layer` wraps every route, so these see the matched route; the last added
-        // runs first.
+        // `Router::layer` wraps every route, so these layers see the matched route. The last
+        // one added runs first.
         .layer(from_fn(access_log))
         .layer(from_fn(request_id))
         .with_state(state)

@@ -34,7 +34,8 @@ impl FromRequestParts<AppState> for Caller {
     }
 }
 
-/// The token of an `Authorization: Bearer <token>` value; the scheme is case-insensitive.
+/// Extracts the token from an `Authorization: Bearer <token>` value. The scheme is
+/// case-insensitive.
 fn bearer_token(value: &str) -> Option<&str> {
     let (scheme, token) = value.trim().split_once(' ')?;
     let token = token.trim();

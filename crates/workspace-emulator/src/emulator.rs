@@ -12,7 +12,7 @@ use crate::{app, server};
 
 /// An emulator serving on a TCP port until [`Emulator::shutdown`] or drop.
 ///
-/// Start as many as needed in one process; bind port 0 to get a free port each time.
+/// Any number can run in one process. Bind port 0 to get a free port each time.
 #[derive(Debug)]
 pub struct Emulator {
     local_addr: SocketAddr,

@@ -50,9 +50,9 @@ impl ApiError {
         Self::forbidden("Invalid access token.")
     }
 
-    /// 403 for a token that has expired or expires within 30 seconds; message as reported by
-    /// users of the platform. NOTE: the platform's message for an already-expired OAuth token is
-    /// not documented, so the emulator sends the same one for both cases.
+    /// 403 for a token that has expired or expires within 30 seconds, with the message users of
+    /// the platform reported for the second case. NOTE: the platform's message for an already
+    /// expired OAuth token is not documented, so the emulator sends the same one for both.
     pub(crate) fn token_expiring() -> Self {
         Self::forbidden("Token is expiring within 30 seconds. (token expired)")
     }
@@ -66,8 +66,8 @@ impl ApiError {
         }
     }
 
-    /// 404 for a path the emulator does not serve. NOTE: the shape of the platform's answer for
-    /// unknown paths is not documented; this follows its usual error body.
+    /// 404 for a path the emulator does not serve. NOTE: the platform's response for unknown
+    /// paths is not documented, so this uses its usual error body.
     pub(crate) fn endpoint_not_found(method: &str, path: &str) -> Self {
         Self {
             status: StatusCode::NOT_FOUND,
@@ -164,7 +164,7 @@ pub(crate) struct OAuthError {
 
 impl OAuthError {
     /// 401 for missing or wrong client credentials. NOTE: the platform's status for this is not
-    /// documented; RFC 6749 asks for 401.
+    /// documented, so this follows RFC 6749 section 5.2, which requires 401 after HTTP Basic.
     pub(crate) fn invalid_client() -> Self {
         Self {
             status: StatusCode::UNAUTHORIZED,

@@ -7,7 +7,7 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use serde::{Deserialize, Deserializer, Serialize};
 use uuid::Uuid;
 
-/// Longest `delay_ms` accepted (ten minutes); `hang` covers longer waits.
+/// Maximum `delay_ms` (ten minutes). Use `hang` for longer waits.
 const MAX_DELAY_MS: u64 = 600_000;
 
 /// Body of `POST /__emulator/faults`.
@@ -53,19 +53,19 @@ impl<'de> Deserialize<'de> for Times {
     }
 }
 
-/// What a faulted call gets after the optional delay.
+/// Outcome of a faulted call after the optional delay.
 #[derive(Debug, Clone)]
 pub(crate) enum FaultOutcome {
-    /// The normal answer (a delay-only fault).
+    /// The normal response (a delay-only fault).
     Proceed,
     Respond {
         status: StatusCode,
         body: Option<serde_json::Value>,
         headers: HeaderMap,
     },
-    /// Accept the request and never answer.
+    /// Accept the request and never respond.
     Hang,
-    /// Close the connection without an answer.
+    /// Close the connection without a response.
     DropConnection,
 }
 
@@ -95,14 +95,14 @@ pub(crate) struct FaultSummary {
     remaining: Option<u32>,
 }
 
-/// Faults in the order they were added; a call gets the first one that matches it.
+/// Faults in the order they were added. A call gets the first one that matches it.
 #[derive(Debug, Default)]
 pub(crate) struct FaultQueue {
     faults: Vec<QueuedFault>,
 }
 
 impl FaultQueue {
-    /// Validates a request and appends it; returns the new fault's id.
+    /// Validates a request, appends it and returns the new fault's id.
     pub(crate) fn push(&mut self, request: FaultRequest) -> Result<Uuid, String> {
         let fault = QueuedFault::try_from(request)?;
         let id = fault.action.id;

@@ -7,9 +7,12 @@
 //!
 //! ```no_run
 //! # async fn example() -> std::io::Result<()> {
+//! use std::net::{Ipv4Addr, SocketAddr};
+//!
 //! use workspace_emulator::{Emulator, Fixture};
 //!
-//! let emulator = Emulator::start(Fixture::default_fixture(), "127.0.0.1:0".parse().unwrap()).await?;
+//! let loopback = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
+//! let emulator = Emulator::start(Fixture::default_fixture(), loopback).await?;
 //! println!("workspace at {}", emulator.base_url());
 //! emulator.shutdown().await;
 //! # Ok(())

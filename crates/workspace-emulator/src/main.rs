@@ -12,7 +12,7 @@ use workspace_emulator::{Emulator, Fixture};
 #[derive(Debug, Parser)]
 #[command(name = "workspace-emulator", version)]
 struct Args {
-    /// TCP port to listen on; 0 picks a free port (the base URL printed at start shows it).
+    /// TCP port to listen on. 0 picks a free port, shown in the base URL printed at start.
     #[arg(long, default_value_t = 0)]
     port: u16,
 
@@ -25,7 +25,7 @@ struct Args {
     #[arg(long)]
     insecure_bind_any: bool,
 
-    /// Fixture file (TOML, or JSON when the name ends in .json); default: the built-in fixture.
+    /// Fixture file, TOML or JSON (name ending in .json). Default: the built-in fixture.
     #[arg(long)]
     fixture: Option<PathBuf>,
 }
@@ -56,7 +56,7 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// JSON log lines on stderr; `RUST_LOG` sets the filter (default `info`).
+/// Sets up JSON log lines on stderr. `RUST_LOG` sets the filter (default `info`).
 fn init_logging() {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     tracing_subscriber::fmt()

@@ -1,4 +1,4 @@
-//! Principals (users and service principals) as the running emulator holds them.
+//! Principals (users and service principals) as the running emulator stores them.
 
 use crate::fixture::{Fixture, GroupFixture};
 
@@ -29,7 +29,8 @@ pub(crate) struct Principal {
 }
 
 impl Principal {
-    /// Whether `name` addresses this principal; SCIM `userName` compares case-insensitively.
+    /// Checks whether `name` is this principal's user name, ignoring case as SCIM does for
+    /// `userName`.
     pub(crate) fn has_user_name(&self, name: &str) -> bool {
         self.user_name.eq_ignore_ascii_case(name)
     }

@@ -1,5 +1,5 @@
 //! The accept loop. Each connection is served by hyper under its own cancellation token, so a
-//! fault can close one connection without answering, and shutdown can close them all.
+//! fault can close one connection without a response, and shutdown can close them all.
 
 use axum::{Extension, Router};
 use hyper_util::rt::{TokioExecutor, TokioIo};

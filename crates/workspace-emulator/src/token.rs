@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sha2::{Digest as _, Sha256};
 
-/// SHA-256 of a token; the token table is keyed by this so the emulator keeps no copy of issued
+/// SHA-256 of a token. The token table is keyed by it, so the emulator keeps no copy of issued
 /// tokens.
 pub(crate) type TokenHash = [u8; 32];
 
@@ -14,7 +14,7 @@ pub(crate) fn hash_token(token: &str) -> TokenHash {
     Sha256::digest(token.as_bytes()).into()
 }
 
-/// What a token authenticates as, and until when.
+/// Principal and expiry of an issued token.
 #[derive(Debug, Clone)]
 pub(crate) struct TokenRecord {
     /// `userName` of the principal (email or application id).

@@ -21,7 +21,7 @@ pub(crate) async fn host_metadata(State(state): State<AppState>, base: BaseUrl) 
 }
 
 /// `GET /oidc/.well-known/oauth-authorization-server`: OAuth server metadata (RFC 8414). The SDKs
-/// read `authorization_endpoint` and `token_endpoint`; only the token endpoint is served.
+/// read `authorization_endpoint` and `token_endpoint`. Only the token endpoint is served.
 pub(crate) async fn authorization_server(base: BaseUrl) -> Json<Value> {
     Json(json!({
         "issuer": base.join("/oidc"),

@@ -72,7 +72,7 @@ pub(crate) async fn token(
     Ok(response)
 }
 
-/// Form parameters; each may appear once (RFC 6749 section 3.2).
+/// Form parameters, each present at most once (RFC 6749 section 3.2).
 struct Form(Vec<(String, String)>);
 
 impl Form {

@@ -17,7 +17,7 @@ pub(crate) async fn clear(State(state): State<AppState>) -> StatusCode {
     StatusCode::NO_CONTENT
 }
 
-/// Restores the fixture's principals and tokens, forgets minted tokens, clears faults and counts.
+/// Restores the fixture's principals and tokens, drops minted tokens, clears faults and counts.
 pub(crate) async fn reset(State(state): State<AppState>) -> StatusCode {
     state.reset();
     StatusCode::NO_CONTENT

@@ -10,7 +10,7 @@ use crate::errors::ControlError;
 use crate::faults::FaultRequest;
 use crate::state::AppState;
 
-/// Queues a fault behind those already queued; returns `201 {"id"}`.
+/// Queues a fault behind those already queued and returns `201 {"id"}`.
 pub(crate) async fn add(
     State(state): State<AppState>,
     ControlJson(request): ControlJson<FaultRequest>,

@@ -18,17 +18,17 @@ const MAX_TTL_SECONDS: i64 = 365 * 24 * 3600;
 #[serde(deny_unknown_fields)]
 pub(crate) struct MintRequest {
     user_name: String,
-    /// Lifetime in seconds; negative mints an already expired token. Default: the fixture's
+    /// Lifetime in seconds. A negative value mints an expired token. Default: the fixture's
     /// OAuth token lifetime.
     #[serde(default)]
     ttl_seconds: Option<i64>,
-    /// OAuth scopes; default `["all-apis"]`.
+    /// OAuth scopes, by default `["all-apis"]`.
     #[serde(default)]
     scopes: Option<Vec<String>>,
 }
 
 /// Returns `{"token", "expires_at"}` with `expires_at` in RFC 3339 (UTC). Tokens of deactivated
-/// users can be minted; the workspace API then rejects them.
+/// users can be minted, and the workspace API then rejects them.
 pub(crate) async fn mint(
     State(state): State<AppState>,
     base: BaseUrl,

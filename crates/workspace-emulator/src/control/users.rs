@@ -37,7 +37,7 @@ fn set_active(
     ))
 }
 
-/// Removes the principal: SCIM answers 404 for it and its tokens are rejected until a reset.
+/// Removes the principal. SCIM returns 404 for it and its tokens are rejected until a reset.
 pub(crate) async fn delete(
     State(state): State<AppState>,
     Path(user_name): Path<String>,

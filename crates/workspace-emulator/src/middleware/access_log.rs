@@ -1,4 +1,4 @@
-//! One log line per answered request.
+//! One log line per request that gets a response.
 
 use std::time::Instant;
 
@@ -9,8 +9,8 @@ use axum::response::Response;
 use super::RequestId;
 
 /// Logs method, route template, status and duration. It never logs headers, query strings or
-/// bodies, which can carry tokens and secrets. Requests that a fault hangs or drops are never
-/// answered and so not logged here.
+/// bodies, which can carry tokens and secrets. Requests that a fault hangs or drops get no
+/// response and so no line here.
 pub(crate) async fn access_log(request: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = request.method().clone();

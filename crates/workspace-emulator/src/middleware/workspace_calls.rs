@@ -81,8 +81,8 @@ async fn apply_fault(
     }
 }
 
-/// A JSON body is sent as JSON, a string body verbatim as text; without a body the fault gets the
-/// platform's usual error shape with an error code that fits the status.
+/// Builds the fault's response. A JSON string body is sent verbatim as text and other JSON as JSON.
+/// Without a body, the response uses the platform's error shape with a code that fits the status.
 fn fault_body(status: StatusCode, body: Option<serde_json::Value>) -> Response {
     match body {
         Some(serde_json::Value::String(text)) => (

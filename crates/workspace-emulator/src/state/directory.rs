@@ -112,7 +112,7 @@ impl Directory {
         Some(IssuedToken { token, expires_at })
     }
 
-    /// Sets `active`; returns `None` when there is no such principal.
+    /// Sets `active`, or returns `None` when there is no such principal.
     pub(crate) fn set_active(&mut self, user_name: &str, active: bool) -> Option<&Principal> {
         let principal = self
             .principals
@@ -122,7 +122,7 @@ impl Directory {
         Some(principal)
     }
 
-    /// Removes a principal; its tokens stop working. Returns whether it existed.
+    /// Removes a principal, whose tokens then stop working. Returns whether it existed.
     pub(crate) fn delete(&mut self, user_name: &str) -> bool {
         let before = self.principals.len();
         self.principals.retain(|p| !p.has_user_name(user_name));

@@ -29,7 +29,7 @@ pub async fn start_with(fixture: Fixture) -> Emulator {
         .expect("emulator starts on a loopback port")
 }
 
-/// A client that never goes through a proxy, so traffic stays on loopback.
+/// Builds a client that never goes through a proxy, so traffic stays on loopback.
 pub fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .no_proxy()

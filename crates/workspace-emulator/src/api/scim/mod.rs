@@ -17,7 +17,7 @@ use crate::state::AppState;
 use query::{ScimQuery, UserNameFilter};
 use resource::user_resource;
 
-/// Header carrying the workspace id; the Python SDK's `get_workspace_id()` reads it from `Me`.
+/// Header that carries the workspace id. The Python SDK's `get_workspace_id()` reads it from `Me`.
 const ORG_ID_HEADER: &str = "x-databricks-org-id";
 
 /// `GET /api/2.0/preview/scim/v2/Me`: the caller as a SCIM user.

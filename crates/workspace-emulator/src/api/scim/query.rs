@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use crate::principal::Principal;
 
-/// Query parameters SCIM user endpoints accept; others are ignored.
+/// Query parameters of the SCIM user endpoints. Other parameters are ignored.
 #[derive(Debug, Deserialize)]
 pub(crate) struct ScimQuery {
     pub(crate) filter: Option<String>,
@@ -21,12 +21,13 @@ pub(crate) struct ScimQuery {
     pub(crate) count: Option<u64>,
 }
 
-/// Attributes returned whatever `attributes` or `excludedAttributes` say (RFC 7643 "always").
+/// Attributes returned regardless of `attributes` and `excludedAttributes` (RFC 7643 "returned:
+/// always").
 const ALWAYS_RETURNED: [&str; 2] = ["id", "schemas"];
 
 impl ScimQuery {
-    /// Keeps or drops top-level attributes of a resource; `emails.value` selects `emails`.
-    /// Names compare case-insensitively, as in SCIM.
+    /// Keeps or drops top-level attributes of a resource, so `emails.value` selects all of
+    /// `emails`. Names compare case-insensitively, as in SCIM.
     pub(crate) fn select_attributes(&self, mut resource: Value) -> Value {
         let Some(object) = resource.as_object_mut() else {
             return resource;
@@ -61,7 +62,7 @@ pub(crate) struct UserNameFilter {
 }
 
 impl UserNameFilter {
-    /// Parses the filter; the value is a JSON string literal, as SCIM specifies.
+    /// Parses the filter, whose value is a JSON string literal as SCIM specifies.
     pub(crate) fn parse(filter: &str) -> Result<Self, String> {
         let unsupported = || {
             format!("Unsupported filter {filter:?}; the emulator supports userName eq \"<value>\"")

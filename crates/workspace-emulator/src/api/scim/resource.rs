@@ -10,8 +10,8 @@ const WORKSPACE_USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:extension:work
 /// Renders a principal as Databricks SCIM returns users. A service principal (through `Me`) has
 /// its application id as `userName` and in `applicationId`, and no emails.
 ///
-/// NOTE: the platform's `Me` body for a service principal token is not documented; the user
-/// schemas with `applicationId` added are the closest documented shape.
+/// NOTE: the platform's `Me` body for a service principal token is not documented, so this uses
+/// the user schemas with `applicationId` added, the closest documented shape.
 pub(crate) fn user_resource(principal: &Principal) -> Value {
     let groups: Vec<Value> = principal
         .groups
