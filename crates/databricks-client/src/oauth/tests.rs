@@ -12,9 +12,15 @@ use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 use super::{RefreshPolicy, TokenSource};
 use crate::workspace::{Workspace, WorkspaceOptions};
 
-/// Token lifetime in the stub's responses: stale after 2 s, expired after 3 s with the policy
+/// Token lifetime in the stub's responses: stale after 3 s, expired after 5 s with the policy
 /// below.
-const LIFETIME_SECONDS: u64 = 4;
+const LIFETIME_SECONDS: u64 = 6;
+
+/// Just past the moment a token turns stale.
+const STALE: Duration = Duration::from_millis(3_200);
+
+/// Just past the moment a token counts as expired.
+const EXPIRED: Duration = Duration::from_millis(5_200);
 
 /// Returns `token-n` for the n-th token request, or 503 once `fail_after` tokens were issued.
 struct NumberedTokens {
@@ -109,7 +115,7 @@ async fn stale_token_refreshes_in_background() {
     let source = token_source(&server);
     assert_eq!(token_text(&source).await, "token-1");
 
-    tokio::time::sleep(Duration::from_millis(2_200)).await;
+    tokio::time::sleep(STALE).await;
     assert_eq!(
         token_text(&source).await,
         "token-1",
@@ -127,7 +133,7 @@ async fn expired_token_refreshes_before_use() {
     let source = token_source(&server);
     assert_eq!(token_text(&source).await, "token-1");
 
-    tokio::time::sleep(Duration::from_millis(3_200)).await;
+    tokio::time::sleep(EXPIRED).await;
 
     assert_eq!(token_text(&source).await, "token-2");
     assert_eq!(token_requests(&server).await, 2);
@@ -155,7 +161,7 @@ async fn concurrent_callers_at_expiry_share_one_request() {
     let server = stub_server(usize::MAX, Duration::from_millis(200)).await;
     let source = token_source(&server);
     assert_eq!(token_text(&source).await, "token-1");
-    tokio::time::sleep(Duration::from_millis(3_200)).await;
+    tokio::time::sleep(EXPIRED).await;
 
     let callers = (0..50).map(|_| {
         let source = Arc::clone(&source);
@@ -174,7 +180,7 @@ async fn failed_background_refresh_keeps_stale_token() {
     let server = stub_server(1, Duration::ZERO).await;
     let source = token_source(&server);
     assert_eq!(token_text(&source).await, "token-1");
-    tokio::time::sleep(Duration::from_millis(2_200)).await;
+    tokio::time::sleep(STALE).await;
 
     assert_eq!(token_text(&source).await, "token-1");
     wait_for_token_requests(&server, 2).await;
