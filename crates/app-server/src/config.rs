@@ -11,6 +11,8 @@
 //! | `DATABASE_URL` | none | `postgres://…` or `sqlite://…`; without it, routes that need the database answer 503 |
 //! | `DATABASE_MAX_CONNECTIONS` | `10` | size of the database connection pool |
 //! | `UPSTREAM_TIMEOUT_SECONDS` | `30` | time limit of one workspace API call |
+//! | `IDENTITY_CACHE_TTL_SECONDS` | `60` | how long a verified user identity is reused; `0` re-verifies every request |
+//! | `IDENTITY_CACHE_MAX_ENTRIES` | `50000` | the most identities cached at once |
 //! | `STATIC_DIR` | `client/dist` | built front end served at `/` |
 //! | `LOG_FORMAT` | `json` | `json` or `text` |
 //! | `RUST_LOG` | `info` | log filter, `tracing_subscriber::EnvFilter` syntax |
@@ -38,6 +40,8 @@ pub struct Config {
     pub database_url: Option<SecretString>,
     pub database_max_connections: u32,
     pub upstream_timeout: Duration,
+    pub identity_cache_ttl: Duration,
+    pub identity_cache_max_entries: u64,
     pub static_dir: PathBuf,
 }
 
@@ -96,6 +100,16 @@ impl Config {
         if upstream_timeout_seconds == 0 {
             reader.problem("UPSTREAM_TIMEOUT_SECONDS must be at least 1".to_owned());
         }
+        let identity_cache_ttl_seconds = reader.parsed(
+            "IDENTITY_CACHE_TTL_SECONDS",
+            60_u64,
+            "a whole number of seconds",
+        );
+        let identity_cache_max_entries = reader.parsed(
+            "IDENTITY_CACHE_MAX_ENTRIES",
+            50_000_u64,
+            "a whole number of entries",
+        );
         let static_dir = reader
             .optional("STATIC_DIR")
             .map_or_else(|| PathBuf::from("client/dist"), PathBuf::from);
@@ -114,6 +128,8 @@ impl Config {
             database_url,
             database_max_connections,
             upstream_timeout: Duration::from_secs(upstream_timeout_seconds),
+            identity_cache_ttl: Duration::from_secs(identity_cache_ttl_seconds),
+            identity_cache_max_entries,
             static_dir,
         })
     }

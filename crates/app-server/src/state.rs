@@ -7,6 +7,7 @@ use std::time::Duration;
 use databricks_client::{Credentials, Workspace, WorkspaceClient, WorkspaceOptions};
 use moka::future::Cache;
 
+use crate::auth::identity::IdentityCacheOptions;
 use crate::auth::{IdentityResolver, UserIdentity};
 use crate::config::Config;
 use crate::domain::UserId;
@@ -48,7 +49,13 @@ impl AppState {
         });
 
         Ok(Self {
-            identities: IdentityResolver::new(workspace.clone()),
+            identities: IdentityResolver::new(
+                workspace.clone(),
+                IdentityCacheOptions {
+                    ttl: config.identity_cache_ttl,
+                    max_entries: config.identity_cache_max_entries,
+                },
+            ),
             config: Arc::new(config),
             workspace,
             service_principal,

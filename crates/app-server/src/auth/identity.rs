@@ -1,12 +1,15 @@
 //! The verified identity behind a user token: SCIM `Me` called with the user's own token.
 
-use std::time::SystemTime;
+use std::time::{Duration, Instant, SystemTime};
 
 use axum::extract::FromRequestParts;
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use databricks_client::{ApiError, Credentials, CurrentUser, ErrorKind, Workspace};
+use moka::Expiry;
+use moka::future::Cache;
 use secrecy::{ExposeSecret, SecretString};
+use sha2::{Digest, Sha256};
 
 use super::context::AuthContext;
 use super::jwt;
@@ -27,22 +30,64 @@ pub struct UserIdentity {
     pub token: SecretString,
 }
 
-/// Turns user tokens into verified identities.
+/// Turns user tokens into verified identities, remembering recent answers.
+///
+/// The cache is keyed by the SHA-256 of the token, so the token itself is never stored. An entry
+/// lives for the configured TTL, never past a JWT's own `exp`. Concurrent first requests with the
+/// same token share one SCIM call, and failures are not cached.
 #[derive(Debug, Clone)]
 pub struct IdentityResolver {
     workspace: Workspace,
+    cache: Option<Cache<TokenDigest, CachedIdentity>>,
+    ttl: Duration,
+}
+
+/// SHA-256 of a token.
+type TokenDigest = [u8; 32];
+
+/// What the cache keeps of a verified identity: everything but the token.
+#[derive(Debug, Clone)]
+struct CachedIdentity {
+    user_id: UserId,
+    display_name: Option<String>,
+    active: bool,
+    workspace_id: Option<String>,
+    /// How long this entry may be served: the TTL, cut short by the token's expiry.
+    lifetime: Duration,
+}
+
+/// Identity cache settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IdentityCacheOptions {
+    /// How long a verified identity is reused; zero turns the cache off.
+    pub ttl: Duration,
+    /// The most identities kept at once.
+    pub max_entries: u64,
 }
 
 impl IdentityResolver {
-    pub fn new(workspace: Workspace) -> Self {
-        Self { workspace }
+    pub fn new(workspace: Workspace, options: IdentityCacheOptions) -> Self {
+        let cache = (!options.ttl.is_zero()).then(|| {
+            Cache::builder()
+                .max_capacity(options.max_entries)
+                .expire_after(EntryLifetime)
+                .build()
+        });
+        Self {
+            workspace,
+            cache,
+            ttl: options.ttl,
+        }
     }
 
-    /// Verifies `token` with the workspace and returns whose it is.
+    /// Verifies `token` with the workspace, or reuses a recent verification, and returns whose it
+    /// is.
     ///
     /// A JWT whose `exp` has passed is rejected here without a workspace call.
     pub async fn resolve(&self, token: &SecretString) -> Result<UserIdentity, AppError> {
-        if jwt::has_expired(token.expose_secret(), SystemTime::now()) {
+        let now = SystemTime::now();
+        let expires_at = jwt::expiry(token.expose_secret());
+        if expires_at.is_some_and(|exp| exp <= now) {
             return Err(AppError::new(
                 StatusCode::UNAUTHORIZED,
                 ErrorCode::AuthExpired,
@@ -50,18 +95,65 @@ impl IdentityResolver {
             ));
         }
 
+        let Some(cache) = &self.cache else {
+            let identity = self.look_up(token, Duration::ZERO).await?;
+            return Ok(identity.with_token(token.clone()));
+        };
+
+        let lifetime = expires_at.map_or(self.ttl, |exp| {
+            self.ttl
+                .min(exp.duration_since(now).unwrap_or(Duration::ZERO))
+        });
+        let digest: TokenDigest = Sha256::digest(token.expose_secret().as_bytes()).into();
+        let identity = cache
+            .try_get_with(digest, self.look_up(token, lifetime))
+            .await
+            .map_err(|error| (*error).clone())?;
+        Ok(identity.with_token(token.clone()))
+    }
+
+    async fn look_up(
+        &self,
+        token: &SecretString,
+        lifetime: Duration,
+    ) -> Result<CachedIdentity, AppError> {
         let client = self.workspace.client(Credentials::UserToken(token.clone()));
         let user = client
             .current_user()
             .await
             .map_err(|error| identity_lookup_error(&error))?;
+        verified_identity(user, lifetime)
+    }
+}
 
-        verified_identity(user, token.clone())
+impl CachedIdentity {
+    fn with_token(self, token: SecretString) -> UserIdentity {
+        UserIdentity {
+            user_id: self.user_id,
+            display_name: self.display_name,
+            active: self.active,
+            workspace_id: self.workspace_id,
+            token,
+        }
+    }
+}
+
+/// Expires each cache entry after its own lifetime.
+struct EntryLifetime;
+
+impl Expiry<TokenDigest, CachedIdentity> for EntryLifetime {
+    fn expire_after_create(
+        &self,
+        _key: &TokenDigest,
+        value: &CachedIdentity,
+        _created_at: Instant,
+    ) -> Option<Duration> {
+        Some(value.lifetime)
     }
 }
 
 /// Checks that the workspace's answer names a usable, active principal.
-fn verified_identity(user: CurrentUser, token: SecretString) -> Result<UserIdentity, AppError> {
+fn verified_identity(user: CurrentUser, lifetime: Duration) -> Result<CachedIdentity, AppError> {
     let unusable = |reason: &str| {
         AppError::new(
             StatusCode::UNAUTHORIZED,
@@ -83,12 +175,12 @@ fn verified_identity(user: CurrentUser, token: SecretString) -> Result<UserIdent
         ));
     }
 
-    Ok(UserIdentity {
+    Ok(CachedIdentity {
         user_id: UserId::verified(user_name),
         display_name: user.display_name,
         active: user.active,
         workspace_id: user.workspace_id,
-        token,
+        lifetime,
     })
 }
 
