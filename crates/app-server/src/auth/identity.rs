@@ -126,6 +126,12 @@ impl IdentityResolver {
     }
 }
 
+/// How long an identity may be cached: the TTL, but never past the token's own expiry.
+fn cache_lifetime(ttl: Duration, token_expiry: Option<SystemTime>, now: SystemTime) -> Duration {
+    let until_expiry = token_expiry.map(|exp| exp.duration_since(now).unwrap_or(Duration::ZERO));
+    until_expiry.map_or(ttl, |remaining| ttl.min(remaining))
+}
+
 impl CachedIdentity {
     fn with_token(self, token: SecretString) -> UserIdentity {
         UserIdentity {
@@ -283,6 +289,26 @@ impl FromRequestParts<AppState> for UserIdentity {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cache_lifetime_stops_at_token_expiry() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000);
+        let ttl = Duration::from_secs(60);
+
+        assert_eq!(cache_lifetime(ttl, None, now), ttl);
+        assert_eq!(
+            cache_lifetime(ttl, Some(now + Duration::from_secs(5)), now),
+            Duration::from_secs(5)
+        );
+        assert_eq!(
+            cache_lifetime(ttl, Some(now + Duration::from_secs(600)), now),
+            ttl
+        );
+        assert_eq!(
+            cache_lifetime(ttl, Some(now - Duration::from_secs(1)), now),
+            Duration::ZERO
+        );
+    }
 
     #[test]
     fn email_shapes() {

@@ -115,6 +115,18 @@ impl TestApp {
         body["token"].as_str().expect("token field").to_owned()
     }
 
+    /// Queues an emulator fault (see the emulator's README for the fields).
+    pub async fn inject_fault(&self, fault: Value) {
+        let response = self
+            .http
+            .post(format!("{}/__emulator/faults", self.emulator.base_url()))
+            .json(&fault)
+            .send()
+            .await
+            .expect("inject a fault");
+        assert_eq!(response.status(), 201, "fault accepted: {fault}");
+    }
+
     pub fn store(&self) -> Arc<dyn Store> {
         self.state.store.clone().expect("this TestApp has a store")
     }
