@@ -100,10 +100,7 @@ impl IdentityResolver {
             return Ok(identity.with_token(token.clone()));
         };
 
-        let lifetime = expires_at.map_or(self.ttl, |exp| {
-            self.ttl
-                .min(exp.duration_since(now).unwrap_or(Duration::ZERO))
-        });
+        let lifetime = cache_lifetime(self.ttl, expires_at, now);
         let digest: TokenDigest = Sha256::digest(token.expose_secret().as_bytes()).into();
         let identity = cache
             .try_get_with(digest, self.look_up(token, lifetime))
@@ -293,7 +290,7 @@ mod tests {
     #[test]
     fn cache_lifetime_stops_at_token_expiry() {
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000);
-        let ttl = Duration::from_secs(60);
+        let ttl = Duration::from_mins(1);
 
         assert_eq!(cache_lifetime(ttl, None, now), ttl);
         assert_eq!(
@@ -301,7 +298,7 @@ mod tests {
             Duration::from_secs(5)
         );
         assert_eq!(
-            cache_lifetime(ttl, Some(now + Duration::from_secs(600)), now),
+            cache_lifetime(ttl, Some(now + Duration::from_mins(10)), now),
             ttl
         );
         assert_eq!(
