@@ -4,7 +4,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{TestApp, assert_error, json_body};
+use common::{TestApp, assert_error};
 use futures::future::join_all;
 
 const SCIM_ME: &str = "GET /api/2.0/preview/scim/v2/Me";
