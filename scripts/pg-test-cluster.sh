@@ -5,8 +5,10 @@
 #   scripts/pg-test-cluster.sh stop    stop the cluster if it runs
 #   scripts/pg-test-cluster.sh url     print the URL of the running cluster
 #
-# The cluster lives in target/pg-test, trusts every local login, listens on 127.0.0.1 only and keeps
-# its unix socket in its data folder. fsync is off: the data is disposable. When the PostgreSQL
+# The cluster lives in target/pg-test, listens on 127.0.0.1 only and keeps its unix socket in its
+# data folder. The `postgres` superuser logs in without a password (trust); every other role must
+# give its password (scram-sha-256), so tests can check password logins and their expiry. fsync is
+# off: the data is disposable. When the PostgreSQL
 # server binaries are missing, `start` installs Debian's `postgresql` package (needs root). As root,
 # the server runs as the `postgres` OS user, because PostgreSQL refuses to run as root.
 #
@@ -135,6 +137,20 @@ full_page_writes = off
 EOF
 }
 
+# Writes pg_hba.conf on every start, so a cluster made by an older version of this script gets the
+# same rules. The first matching line wins.
+write_hba() {
+    local dir=$1
+    as_server_user tee "$dir/pg_hba.conf" >/dev/null <<'EOF'
+# Written by scripts/pg-test-cluster.sh on every start.
+# TYPE  DATABASE  USER      ADDRESS       METHOD
+local   all       postgres                trust
+host    all       postgres  127.0.0.1/32  trust
+local   all       all                     scram-sha-256
+host    all       all       127.0.0.1/32  scram-sha-256
+EOF
+}
+
 print_url() {
     [[ -f "$state_dir/port" ]] || fail "the cluster has no port recorded: run '$0 start' first"
     echo "postgres://postgres@127.0.0.1:$(cat "$state_dir/port")/postgres"
@@ -145,7 +161,9 @@ start() {
     ensure_server_user
     mkdir -p "$state_dir"
     if is_running; then
-        log "already running"
+        log "already running; reloading its pg_hba.conf"
+        write_hba "$(data_dir)"
+        as_server_user "$bin_dir/pg_ctl" reload --pgdata="$(data_dir)" >/dev/null
         print_url
         return
     fi
@@ -157,6 +175,8 @@ start() {
         rm -rf "$dir"
         init_cluster "$dir"
     fi
+
+    write_hba "$dir"
 
     local port
     port=$(pick_port)

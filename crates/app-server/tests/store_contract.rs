@@ -11,7 +11,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use app_server::domain::UserId;
-use app_server::store::{self, Backend, MigrationInfo, Store, StoreError, StoreOptions};
+use app_server::store::{
+    self, Backend, CrossUserAccess, InferenceLog, MigrationInfo, Store, StoreError, StoreOptions,
+};
 use chrono::{DateTime, Utc};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
@@ -517,14 +519,23 @@ mod cases {
             version: 1,
             description: "initial".to_owned(),
         };
+        let row_level_security = MigrationInfo {
+            version: 2,
+            description: "row level security".to_owned(),
+        };
+        let applied_flags = async || -> Vec<bool> {
+            let status = store.migration_status().await.expect("status");
+            status.iter().map(|migration| migration.applied).collect()
+        };
 
         let status = store.migration_status().await.expect("status before up");
-        assert_eq!(status.len(), 1, "{status:?}");
-        assert_eq!((status[0].version, status[0].applied), (1, false));
+        let versions: Vec<i64> = status.iter().map(|migration| migration.version).collect();
+        assert_eq!(versions, [1, 2], "{status:?}");
+        assert_eq!(applied_flags().await, [false, false]);
 
         let applied = store.migrate_up().await.expect("up");
-        assert_eq!(applied, vec![initial.clone()]);
-        assert!(store.migration_status().await.expect("status")[0].applied);
+        assert_eq!(applied, vec![initial.clone(), row_level_security.clone()]);
+        assert_eq!(applied_flags().await, [true, true]);
         assert_eq!(probe.tables().await, APP_TABLES);
         assert_eq!(store.migrate_up().await.expect("second up"), vec![]);
         store
@@ -532,20 +543,27 @@ mod cases {
             .await
             .expect("upsert after up");
 
-        let reverted = store.migrate_down().await.expect("down");
+        let reverted = store.migrate_down().await.expect("first down");
+        assert_eq!(reverted, Some(row_level_security.clone()));
+        assert_eq!(applied_flags().await, [true, false]);
+        assert_eq!(probe.tables().await, APP_TABLES);
+        let kept = store.get_preference(&user("alice"), "k").await;
+        assert!(kept.expect("get").is_some(), "0002 down dropped data");
+
+        let reverted = store.migrate_down().await.expect("second down");
         assert_eq!(reverted, Some(initial.clone()));
-        assert!(!store.migration_status().await.expect("status")[0].applied);
+        assert_eq!(applied_flags().await, [false, false]);
         assert_eq!(probe.tables().await, ["_sqlx_migrations"]);
         let without_tables = store.list_preferences(&user("alice")).await;
         assert!(
             matches!(without_tables, Err(StoreError::Query(_))),
             "{without_tables:?}"
         );
-        assert_eq!(store.migrate_down().await.expect("second down"), None);
+        assert_eq!(store.migrate_down().await.expect("third down"), None);
 
         let reapplied = store.migrate_up().await.expect("up again");
-        assert_eq!(reapplied, vec![initial]);
-        assert!(store.migration_status().await.expect("status")[0].applied);
+        assert_eq!(reapplied, vec![initial, row_level_security]);
+        assert_eq!(applied_flags().await, [true, true]);
         assert_eq!(probe.tables().await, APP_TABLES);
         let listed = store.list_preferences(&user("alice")).await;
         assert_eq!(listed.expect("list"), vec![], "down dropped the data");
@@ -553,6 +571,232 @@ mod cases {
             .upsert_preference(&user("alice"), "k", &json!(2))
             .await
             .expect("upsert after up again");
+    }
+
+    pub async fn inference_log_round_trips(backend: Backend) {
+        let fixture = Fixture::migrated(backend).await;
+        let alice = user("alice");
+        let mut log = inference_log(0);
+        log.response_payload = Some(json!({"choices": [{"message": {"content": "hi"}}]}));
+        log.http_status = Some(200);
+        log.completed_at = Some(log.requested_at + chrono::Duration::milliseconds(1234));
+        fixture
+            .store
+            .record_inference(&alice, &log)
+            .await
+            .expect("record");
+
+        let (listed, total) = fixture
+            .store
+            .list_inference_logs(&alice, 10, 0)
+            .await
+            .expect("list");
+        assert_eq!(total, 1);
+        assert_eq!(listed, vec![log]);
+    }
+
+    pub async fn inference_log_keeps_missing_fields(backend: Backend) {
+        let fixture = Fixture::migrated(backend).await;
+        let alice = user("alice");
+        let mut log = inference_log(0);
+        log.status = "timeout".to_owned();
+        log.error_message = Some("no response within 30 s".to_owned());
+        fixture
+            .store
+            .record_inference(&alice, &log)
+            .await
+            .expect("record");
+
+        let (listed, _) = fixture
+            .store
+            .list_inference_logs(&alice, 10, 0)
+            .await
+            .expect("list");
+        assert_eq!(listed[0].response_payload, None);
+        assert_eq!(listed[0].http_status, None);
+        assert_eq!(listed[0].completed_at, None);
+        assert_eq!(listed[0], log);
+    }
+
+    pub async fn inference_duplicate_request_id_conflicts(backend: Backend) {
+        let fixture = Fixture::migrated(backend).await;
+        let log = inference_log(0);
+        fixture
+            .store
+            .record_inference(&user("alice"), &log)
+            .await
+            .expect("first record");
+
+        for owner in ["alice", "bob"] {
+            let error = fixture
+                .store
+                .record_inference(&user(owner), &log)
+                .await
+                .expect_err("duplicate request_id");
+            assert!(matches!(error, StoreError::Conflict(_)), "{error:?}");
+            assert!(error.to_string().contains(&log.request_id), "{error}");
+        }
+        let (_, total) = fixture
+            .store
+            .list_inference_logs(&user("bob"), 10, 0)
+            .await
+            .expect("list");
+        assert_eq!(total, 0);
+    }
+
+    pub async fn inference_list_pages_newest_first(backend: Backend) {
+        let fixture = Fixture::migrated(backend).await;
+        let alice = user("alice");
+        // Recorded out of time order, so the order comes from requested_at, not from insertion.
+        for minutes in [3, 1, 4, 0, 2] {
+            fixture
+                .store
+                .record_inference(&alice, &inference_log(minutes))
+                .await
+                .expect("record");
+        }
+        let minutes_of = |logs: &[InferenceLog]| -> Vec<i64> {
+            logs.iter()
+                .map(|log| (log.requested_at - base_time()).num_minutes())
+                .collect()
+        };
+
+        let (first, total) = fixture
+            .store
+            .list_inference_logs(&alice, 2, 0)
+            .await
+            .expect("first page");
+        assert_eq!(total, 5);
+        assert_eq!(minutes_of(&first), [4, 3]);
+        let (second, _) = fixture
+            .store
+            .list_inference_logs(&alice, 2, 2)
+            .await
+            .expect("second page");
+        assert_eq!(minutes_of(&second), [2, 1]);
+        let (past_end, total) = fixture
+            .store
+            .list_inference_logs(&alice, 2, 10)
+            .await
+            .expect("page past the end");
+        assert_eq!(past_end, vec![]);
+        assert_eq!(total, 5);
+    }
+
+    pub async fn inference_list_shows_only_own_logs(backend: Backend) {
+        let fixture = Fixture::migrated(backend).await;
+        let (alice, bob) = (user("alice"), user("bob"));
+        for minutes in 0..3 {
+            fixture
+                .store
+                .record_inference(&alice, &inference_log(minutes))
+                .await
+                .expect("record alice");
+        }
+        fixture
+            .store
+            .record_inference(&bob, &inference_log(10))
+            .await
+            .expect("record bob");
+
+        let (bobs, total) = fixture
+            .store
+            .list_inference_logs(&bob, 10, 0)
+            .await
+            .expect("list bob");
+        assert_eq!(total, 1);
+        assert_eq!(bobs, vec![inference_log(10)]);
+        let (carols, total) = fixture
+            .store
+            .list_inference_logs(&user("carol"), 10, 0)
+            .await
+            .expect("list carol");
+        assert_eq!((carols.len(), total), (0, 0));
+    }
+
+    pub async fn cross_user_listing_sees_every_user(backend: Backend) {
+        let fixture = Fixture::migrated(backend).await;
+        fixture
+            .store
+            .record_inference(&user("alice"), &inference_log(1))
+            .await
+            .expect("record alice");
+        fixture
+            .store
+            .record_inference(&user("bob"), &inference_log(2))
+            .await
+            .expect("record bob");
+        let access = CrossUserAccess {
+            actor: "carol@example.com",
+            reason: "admin listing",
+        };
+
+        let (listed, total) = fixture
+            .store
+            .list_inference_logs_of_all_users(&access, 10, 0)
+            .await
+            .expect("list all");
+        assert_eq!(total, 2);
+        let owners: Vec<&str> = listed.iter().map(|row| row.user_id.as_str()).collect();
+        assert_eq!(owners, ["bob@example.com", "alice@example.com"]);
+        assert_eq!(listed[1].log, inference_log(1));
+    }
+
+    pub async fn retention_deletes_old_logs_of_every_user(backend: Backend) {
+        let fixture = Fixture::migrated(backend).await;
+        let (alice, bob) = (user("alice"), user("bob"));
+        for (owner, minutes) in [(&alice, 0), (&bob, 1), (&alice, 5), (&bob, 6)] {
+            fixture
+                .store
+                .record_inference(owner, &inference_log(minutes))
+                .await
+                .expect("record");
+        }
+        let access = CrossUserAccess {
+            actor: "retention",
+            reason: "inference logs older than the retention period",
+        };
+
+        let cutoff = base_time() + chrono::Duration::minutes(5);
+        let deleted = fixture
+            .store
+            .delete_inference_logs_before(&access, cutoff)
+            .await
+            .expect("delete");
+        assert_eq!(deleted, 2);
+        for owner in [&alice, &bob] {
+            let (left, total) = fixture
+                .store
+                .list_inference_logs(owner, 10, 0)
+                .await
+                .expect("list");
+            assert_eq!(total, 1, "{owner}");
+            assert!(left[0].requested_at >= cutoff, "{owner}");
+        }
+    }
+}
+
+/// 2026-12-04T19:47:05.123456Z: whole microseconds, which both backends store exactly.
+fn base_time() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-12-04T19:47:05.123456Z")
+        .expect("valid timestamp")
+        .with_timezone(&Utc)
+}
+
+/// A successful invocation requested `minutes` after [`base_time`], with a request id derived
+/// from `minutes`.
+fn inference_log(minutes: i64) -> InferenceLog {
+    InferenceLog {
+        request_id: format!("00000000-0000-4000-8000-{minutes:012}"),
+        endpoint_name: "chat-model".to_owned(),
+        request_payload: json!({"messages": [{"role": "user", "content": "hello"}]}),
+        response_payload: None,
+        status: "success".to_owned(),
+        http_status: None,
+        latency_ms: 40 + minutes,
+        error_message: None,
+        requested_at: base_time() + chrono::Duration::minutes(minutes),
+        completed_at: None,
     }
 }
 
@@ -595,6 +839,13 @@ on_both_backends!(
     record_user_seen_keeps_old_name,
     record_user_seen_reactivates_user,
     migrations_go_down_and_up_again,
+    inference_log_round_trips,
+    inference_log_keeps_missing_fields,
+    inference_duplicate_request_id_conflicts,
+    inference_list_pages_newest_first,
+    inference_list_shows_only_own_logs,
+    cross_user_listing_sees_every_user,
+    retention_deletes_old_logs_of_every_user,
 );
 
 /// A property test: random operations by two users, checked after each step against an in-memory
@@ -750,9 +1001,10 @@ async fn postgres_connect_error_hides_password() {
 
 #[tokio::test]
 async fn postgres_debug_output_hides_password() {
-    let (url, _guard) = fresh_postgres_database().await;
-    // The test cluster trusts loopback logins, so it accepts any password.
-    let mut with_password = url::Url::parse(url.expose_secret()).expect("valid URL");
+    let (_, guard) = fresh_postgres_database().await;
+    // The test cluster lets the superuser in without checking its password, so any will do.
+    let url = postgres_db::superuser_url(guard.name());
+    let mut with_password = url::Url::parse(&url).expect("valid URL");
     with_password
         .set_password(Some("hunter2-secret"))
         .expect("URL accepts a password");
@@ -770,6 +1022,7 @@ async fn postgres_debug_output_hides_password() {
 async fn postgres_guard_drops_its_database() {
     let (url, guard) = fresh_postgres_database().await;
     let name = guard.name().to_owned();
+    let role = guard.role().to_owned();
     assert!(name.starts_with(postgres_db::DATABASE_PREFIX), "{name}");
     let server = PgPool::connect(url.expose_secret())
         .await
@@ -777,9 +1030,7 @@ async fn postgres_guard_drops_its_database() {
     server.close().await;
 
     drop(guard);
-    let mut maintenance = url::Url::parse(url.expose_secret()).expect("valid URL");
-    maintenance.set_path("postgres");
-    let pool = PgPool::connect(maintenance.as_str())
+    let pool = PgPool::connect(&postgres_db::superuser_url("postgres"))
         .await
         .expect("connect to the postgres database");
     let exists: bool =
@@ -788,7 +1039,14 @@ async fn postgres_guard_drops_its_database() {
             .fetch_one(&pool)
             .await
             .expect("query pg_database");
-    assert!(!exists, "{name} still exists");
+    assert!(!exists, "database {name} still exists");
+    let role_exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)")
+            .bind(&role)
+            .fetch_one(&pool)
+            .await
+            .expect("query pg_roles");
+    assert!(!role_exists, "role {role} still exists");
 }
 
 #[tokio::test]

@@ -18,6 +18,22 @@ pub enum StoreError {
     /// The database rejected or failed a query, or returned a row the store cannot read.
     #[error("database query failed: {0}")]
     Query(String),
+    /// A row with the same unique key already exists, such as an inference log's `request_id`.
+    #[error("duplicate database row: {0}")]
+    Conflict(String),
+}
+
+impl StoreError {
+    /// Maps a failed INSERT: a unique violation becomes [`StoreError::Conflict`] with `what` as
+    /// its message, anything else maps as usual.
+    pub(super) fn from_insert(error: sqlx::Error, what: &str) -> Self {
+        match &error {
+            sqlx::Error::Database(database_error) if database_error.is_unique_violation() => {
+                Self::Conflict(what.to_owned())
+            }
+            _ => Self::from(error),
+        }
+    }
 }
 
 impl From<sqlx::Error> for StoreError {

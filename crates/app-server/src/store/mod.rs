@@ -3,9 +3,12 @@
 //! [`Store`] has two implementations: PostgreSQL (Lakebase in production) and SQLite (the embedded
 //! default for local runs). [`connect`] picks one from the database URL's scheme.
 
+mod cross_user;
 mod error;
+mod inference_log;
 mod migrations;
 mod postgres;
+mod rotation;
 mod sqlite;
 mod timestamps;
 
@@ -18,9 +21,12 @@ use serde::Serialize;
 
 use crate::domain::UserId;
 
+pub use cross_user::CrossUserAccess;
 pub use error::StoreError;
+pub use inference_log::{InferenceLog, UserInferenceLog};
 pub use migrations::{MigrationInfo, MigrationStatus};
 pub use postgres::PostgresStore;
+pub use rotation::{CredentialHealth, PasswordRotation};
 pub use sqlite::SqliteStore;
 
 /// The database engine behind a [`Store`].
@@ -34,13 +40,22 @@ pub enum Backend {
 /// Persistent app state.
 ///
 /// Every user-scoped method binds `user_id` in the WHERE clause of its query (and in the INSERT of a
-/// write), so a call never reads, changes or deletes a row of another user.
+/// write), so a call never reads, changes or deletes a row of another user. On PostgreSQL each of
+/// these methods also runs in a transaction that sets `app.user_id`, which the row-level security
+/// policies on `user_preferences` and `model_inference_logs` compare with each row. Methods that
+/// take a [`CrossUserAccess`] are the only way to reach several users' rows, and they log it.
 #[async_trait::async_trait]
 pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     fn backend(&self) -> Backend;
 
     /// Runs `SELECT 1` to check that the database is reachable.
     async fn ping(&self) -> Result<(), StoreError>;
+
+    /// Reports the state of a rotating database password, for readiness checks.
+    /// [`CredentialHealth::Static`] for a store without one.
+    fn credential_health(&self) -> CredentialHealth {
+        CredentialHealth::Static
+    }
 
     /// Inserts the user or updates `display_name` and `last_seen_at` (the caller throttles calls to
     /// about once a minute per user).
@@ -81,6 +96,42 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// another user has it.
     async fn delete_preference(&self, user_id: &UserId, key: &str) -> Result<bool, StoreError>;
 
+    /// Inserts one model invocation of the user. A `request_id` that is already stored, by this or
+    /// another user, fails with [`StoreError::Conflict`].
+    ///
+    /// Timestamps are stored with microsecond precision; finer digits are cut off.
+    async fn record_inference(
+        &self,
+        user_id: &UserId,
+        log: &InferenceLog,
+    ) -> Result<(), StoreError>;
+
+    /// Lists one page of the user's invocations, newest `requested_at` first, and the user's total
+    /// number of invocations.
+    async fn list_inference_logs(
+        &self,
+        user_id: &UserId,
+        limit: u32,
+        offset: u32,
+    ) -> Result<(Vec<InferenceLog>, u64), StoreError>;
+
+    /// Lists one page of every user's invocations, newest `requested_at` first, and the total
+    /// number, for the admin listing. Logs `access` at INFO.
+    async fn list_inference_logs_of_all_users(
+        &self,
+        access: &CrossUserAccess<'_>,
+        limit: u32,
+        offset: u32,
+    ) -> Result<(Vec<UserInferenceLog>, u64), StoreError>;
+
+    /// Deletes every user's invocations requested before `cutoff`, for the retention job, and
+    /// returns how many rows it deleted. Logs `access` at INFO.
+    async fn delete_inference_logs_before(
+        &self,
+        access: &CrossUserAccess<'_>,
+        cutoff: DateTime<Utc>,
+    ) -> Result<u64, StoreError>;
+
     /// Applies every pending migration and returns the ones applied by this call.
     async fn migrate_up(&self) -> Result<Vec<MigrationInfo>, StoreError>;
 
@@ -108,13 +159,22 @@ pub struct StoreOptions {
     /// Maximum wait for a free connection, and on SQLite for a locked database, before a call fails
     /// with [`StoreError::Unavailable`].
     pub acquire_timeout: Duration,
+    /// Age after which a PostgreSQL connection is closed instead of reused. Lakebase closes
+    /// connections older than three days, and a new connection logs in with the current password.
+    pub max_lifetime: Duration,
+    /// Idle time after which a PostgreSQL connection is closed. Lakebase closes connections idle
+    /// for 24 hours.
+    pub idle_timeout: Duration,
 }
 
 impl Default for StoreOptions {
+    /// Returns 10 connections, a 5 s acquire timeout, a 30 min lifetime and a 10 min idle timeout.
     fn default() -> Self {
         Self {
             max_connections: 10,
             acquire_timeout: Duration::from_secs(5),
+            max_lifetime: Duration::from_mins(30),
+            idle_timeout: Duration::from_mins(10),
         }
     }
 }

@@ -1,17 +1,24 @@
 //! The SQLite store, the embedded default for local runs.
 //!
 //! JSON values are stored as their serialised text and timestamps as fixed-width RFC 3339 text (see
-//! `timestamps`).
+//! `timestamps`). SQLite has no row-level security, so isolation rests on the `user_id` filter of
+//! every query.
+
+mod inference;
 
 use std::path::Path;
 use std::str::FromStr;
 
+use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sqlx::migrate::Migrator;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 
 use super::migrations::{self, MigrationInfo, MigrationStatus};
-use super::{Backend, Preference, Store, StoreError, StoreOptions, timestamps};
+use super::{
+    Backend, CrossUserAccess, InferenceLog, Preference, Store, StoreError, StoreOptions,
+    UserInferenceLog, timestamps,
+};
 use crate::domain::UserId;
 
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -197,6 +204,43 @@ impl Store for SqliteStore {
                 .execute(&self.pool)
                 .await?;
         Ok(result.rows_affected() > 0)
+    }
+
+    async fn record_inference(
+        &self,
+        user_id: &UserId,
+        log: &InferenceLog,
+    ) -> Result<(), StoreError> {
+        inference::record(&self.pool, user_id, log).await
+    }
+
+    async fn list_inference_logs(
+        &self,
+        user_id: &UserId,
+        limit: u32,
+        offset: u32,
+    ) -> Result<(Vec<InferenceLog>, u64), StoreError> {
+        let (rows, total) = inference::list(&self.pool, Some(user_id), limit, offset).await?;
+        Ok((rows.into_iter().map(|row| row.log).collect(), total))
+    }
+
+    async fn list_inference_logs_of_all_users(
+        &self,
+        access: &CrossUserAccess<'_>,
+        limit: u32,
+        offset: u32,
+    ) -> Result<(Vec<UserInferenceLog>, u64), StoreError> {
+        access.log("list_inference_logs_of_all_users");
+        inference::list(&self.pool, None, limit, offset).await
+    }
+
+    async fn delete_inference_logs_before(
+        &self,
+        access: &CrossUserAccess<'_>,
+        cutoff: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        access.log("delete_inference_logs_before");
+        inference::delete_before(&self.pool, cutoff).await
     }
 
     async fn migrate_up(&self) -> Result<Vec<MigrationInfo>, StoreError> {

@@ -1,0 +1,2 @@
+-- No-op: the up migration changed nothing on SQLite.
+SELECT 1;
