@@ -1,0 +1,60 @@
+// The app shell: header, navigation and the page for the current path.
+
+import type { ReactNode } from 'react';
+
+import { Header, type NavItem } from './components/Header';
+import { AdminPage } from './pages/AdminPage';
+import { CatalogPage } from './pages/CatalogPage';
+import { ModelsPage } from './pages/ModelsPage';
+import { PreferencesPage } from './pages/PreferencesPage';
+import { ProfilePage } from './pages/ProfilePage';
+import { Link, useLocation } from './router/router';
+import { SessionProvider, useSession } from './session';
+
+const PAGES: Record<string, { label: string; render: () => ReactNode }> = {
+  '/': { label: 'Profile', render: () => <ProfilePage /> },
+  '/preferences': { label: 'Preferences', render: () => <PreferencesPage /> },
+  '/catalog': { label: 'Catalog', render: () => <CatalogPage /> },
+  '/models': { label: 'Models', render: () => <ModelsPage /> },
+  '/admin': { label: 'Admin', render: () => <AdminPage /> },
+};
+
+export function App() {
+  return (
+    <SessionProvider>
+      <Shell />
+    </SessionProvider>
+  );
+}
+
+function Shell() {
+  const { path } = useLocation();
+  const { isAdmin } = useSession();
+  const items: NavItem[] = Object.entries(PAGES)
+    .filter(([pagePath]) => pagePath !== '/admin' || isAdmin === true)
+    .map(([pagePath, page]) => ({ path: pagePath, label: page.label }));
+  const page = PAGES[path];
+
+  return (
+    <>
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <Header items={items} />
+      <main id="main" tabIndex={-1}>
+        {page ? page.render() : <NotFound path={path} />}
+      </main>
+    </>
+  );
+}
+
+function NotFound({ path }: { path: string }) {
+  return (
+    <>
+      <h1>Page not found</h1>
+      <p>
+        Nothing lives at <code>{path}</code>. <Link href="/">Go to your profile</Link>.
+      </p>
+    </>
+  );
+}
