@@ -35,6 +35,7 @@ mod state;
 mod token;
 
 pub use emulator::Emulator;
+pub use fixture::{DatabaseEndpointFixture, DatabaseFixture, DatabaseInstanceFixture};
 pub use fixture::{
     Fixture, FixtureError, GroupFixture, ServicePrincipalFixture, UserFixture, WorkspaceSettings,
 };

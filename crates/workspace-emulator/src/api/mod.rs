@@ -1,5 +1,6 @@
 //! The workspace API: discovery, the OAuth token endpoint and SCIM users.
 
+mod database;
 mod discovery;
 mod oauth;
 mod scim;
@@ -25,6 +26,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/api/2.0/preview/scim/v2/Me", get(scim::me))
         .route("/api/2.0/preview/scim/v2/Users", get(scim::list_users))
         .route("/api/2.0/preview/scim/v2/Users/{id}", get(scim::get_user))
+        .merge(database::routes())
         .fallback(endpoint_not_found)
         .method_not_allowed_fallback(method_not_allowed)
 }
