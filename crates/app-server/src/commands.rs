@@ -26,8 +26,12 @@ pub struct DevArgs {
 pub enum MigrateAction {
     /// Apply every pending migration.
     Up,
-    /// Revert the latest applied migration.
-    Down,
+    /// Revert the latest applied migration. This drops tables and their data.
+    Down {
+        /// Confirm that the data of the reverted migration may be lost.
+        #[arg(long)]
+        yes: bool,
+    },
     /// List migrations and whether each is applied.
     Status,
 }
@@ -36,7 +40,7 @@ pub enum MigrateAction {
 pub async fn serve() -> anyhow::Result<()> {
     let config = Config::from_env()?;
     let store = open_store(&config).await?;
-    let addr = SocketAddr::from((Ipv4Addr::UNSPECIFIED, config.port));
+    let addr = SocketAddr::from((config.bind_address, config.port));
     let state = AppState::new(config, store)?;
     serve::run(addr, http::router(state.clone()), state).await
 }
@@ -112,7 +116,13 @@ pub async fn migrate(action: MigrateAction) -> anyhow::Result<()> {
                 println!("  {migration}");
             }
         }
-        MigrateAction::Down => match store.migrate_down().await? {
+        MigrateAction::Down { yes: false } => {
+            anyhow::bail!(
+                "migrate down reverts the latest migration and deletes the data it created; \
+                 run it again with --yes to confirm"
+            );
+        }
+        MigrateAction::Down { yes: true } => match store.migrate_down().await? {
             Some(migration) => println!("reverted {migration}"),
             None => println!("nothing to revert"),
         },

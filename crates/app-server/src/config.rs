@@ -7,16 +7,19 @@
 //! | `DATABRICKS_CLIENT_SECRET` | none | the service principal's OAuth secret |
 //! | `DATABRICKS_WORKSPACE_ID` | none | numeric workspace id; otherwise read from SCIM `Me` |
 //! | `DATABRICKS_APP_NAME` | none | the app's name, shown in logs |
-//! | `DATABRICKS_APP_PORT` | `8000` | port `serve` listens on (on `0.0.0.0`) |
+//! | `DATABRICKS_APP_PORT` | `8000` | port `serve` listens on |
+//! | `BIND_ADDRESS` | `0.0.0.0` | address `serve` listens on; the platform requires `0.0.0.0`, `127.0.0.1` keeps a local run private |
 //! | `DATABASE_URL` | none | `postgres://…` or `sqlite://…`; without it, routes that need the database answer 503 |
-//! | `DATABASE_MAX_CONNECTIONS` | `10` | size of the database connection pool |
-//! | `UPSTREAM_TIMEOUT_SECONDS` | `30` | time limit of one workspace API call |
-//! | `IDENTITY_CACHE_TTL_SECONDS` | `60` | how long a verified user identity is reused; `0` re-verifies every request |
+//! | `DATABASE_MAX_CONNECTIONS` | `10` | size of the database connection pool, 1 to 1000 |
+//! | `UPSTREAM_TIMEOUT_SECONDS` | `30` | time limit of one workspace API call, retries included, 1 to 600 |
+//! | `IDENTITY_CACHE_TTL_SECONDS` | `60` | how long a verified user identity is reused, at most 3600; `0` re-verifies every request |
 //! | `IDENTITY_CACHE_MAX_ENTRIES` | `50000` | the most identities cached at once |
 //! | `STATIC_DIR` | `client/dist` | built front end served at `/` |
 //! | `LOG_FORMAT` | `json` | `json` or `text` |
 //! | `RUST_LOG` | `info` | log filter, `tracing_subscriber::EnvFilter` syntax |
 
+use std::net::IpAddr;
+use std::ops::RangeInclusive;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -37,6 +40,7 @@ pub struct Config {
     pub workspace_id: Option<String>,
     pub app_name: Option<String>,
     pub port: u16,
+    pub bind_address: IpAddr,
     pub database_url: Option<SecretString>,
     pub database_max_connections: u32,
     pub upstream_timeout: Duration,
@@ -44,6 +48,9 @@ pub struct Config {
     pub identity_cache_max_entries: u64,
     pub static_dir: PathBuf,
 }
+
+/// The longest accepted identity cache TTL: one hour, the lifetime of a Databricks OAuth user token.
+pub const MAX_IDENTITY_CACHE_TTL_SECONDS: u64 = 3_600;
 
 /// Every problem found in the environment, so one start-up attempt shows them all.
 #[derive(Debug, thiserror::Error)]
@@ -85,31 +92,23 @@ impl Config {
             ));
         }
         let app_name = reader.optional("DATABRICKS_APP_NAME");
-        let port = reader.parsed("DATABRICKS_APP_PORT", 8000_u16, "a port number 1-65535");
+        let port = reader.in_range("DATABRICKS_APP_PORT", 8000_u16, 1..=u16::MAX);
+        let bind_address = reader.parsed(
+            "BIND_ADDRESS",
+            IpAddr::from([0, 0, 0, 0]),
+            "an IP address such as 0.0.0.0 or 127.0.0.1",
+        );
         let database_url = reader.optional("DATABASE_URL").map(SecretString::from);
-        let database_max_connections = reader.parsed(
-            "DATABASE_MAX_CONNECTIONS",
-            10_u32,
-            "a whole number of connections",
-        );
-        let upstream_timeout_seconds = reader.parsed(
-            "UPSTREAM_TIMEOUT_SECONDS",
-            30_u64,
-            "a whole number of seconds",
-        );
-        if upstream_timeout_seconds == 0 {
-            reader.problem("UPSTREAM_TIMEOUT_SECONDS must be at least 1".to_owned());
-        }
-        let identity_cache_ttl_seconds = reader.parsed(
+        let database_max_connections =
+            reader.in_range("DATABASE_MAX_CONNECTIONS", 10_u32, 1..=1_000);
+        let upstream_timeout_seconds = reader.in_range("UPSTREAM_TIMEOUT_SECONDS", 30_u64, 1..=600);
+        let identity_cache_ttl_seconds = reader.in_range(
             "IDENTITY_CACHE_TTL_SECONDS",
             60_u64,
-            "a whole number of seconds",
+            0..=MAX_IDENTITY_CACHE_TTL_SECONDS,
         );
-        let identity_cache_max_entries = reader.parsed(
-            "IDENTITY_CACHE_MAX_ENTRIES",
-            50_000_u64,
-            "a whole number of entries",
-        );
+        let identity_cache_max_entries =
+            reader.in_range("IDENTITY_CACHE_MAX_ENTRIES", 50_000_u64, 1..=10_000_000);
         let static_dir = reader
             .optional("STATIC_DIR")
             .map_or_else(|| PathBuf::from("client/dist"), PathBuf::from);
@@ -125,6 +124,7 @@ impl Config {
             workspace_id,
             app_name,
             port,
+            bind_address,
             database_url,
             database_max_connections,
             upstream_timeout: Duration::from_secs(upstream_timeout_seconds),
@@ -166,6 +166,23 @@ impl<F: Fn(&str) -> Option<String>> Reader<F> {
                 ));
                 default
             }),
+        }
+    }
+
+    /// Parses an integer variable and checks it lies in `range`.
+    fn in_range<T>(&mut self, name: &str, default: T, range: RangeInclusive<T>) -> T
+    where
+        T: std::str::FromStr + Copy + PartialOrd + std::fmt::Display,
+    {
+        let expected = format!("a whole number from {} to {}", range.start(), range.end());
+        let value = self.parsed(name, default, &expected);
+        if range.contains(&value) {
+            value
+        } else {
+            self.problem(format!(
+                "{name} is invalid: expected {expected}, got {value}"
+            ));
+            default
         }
     }
 

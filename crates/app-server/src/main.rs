@@ -55,7 +55,6 @@ async fn main() -> std::process::ExitCode {
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {
-            tracing::error!(error = format!("{error:#}"), "app-server failed");
             eprintln!("error: {error:#}");
             std::process::ExitCode::FAILURE
         }

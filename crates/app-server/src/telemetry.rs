@@ -4,6 +4,10 @@
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::MakeWriter;
 
+/// Info and above, except PostgreSQL notices (such as "relation already exists, skipping" from
+/// idempotent migrations), which sqlx logs at INFO.
+const DEFAULT_FILTER: &str = "info,sqlx::postgres::notice=warn";
+
 /// Log output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum LogFormat {
@@ -13,7 +17,8 @@ pub enum LogFormat {
 
 /// Installs the global subscriber writing to stdout. `RUST_LOG` overrides the default `info`.
 pub fn init(format: LogFormat) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
     let builder = tracing_subscriber::fmt().with_env_filter(filter);
     match format {
         LogFormat::Json => builder

@@ -238,3 +238,73 @@ async fn no_database_is_lakebase_not_configured() {
 
     assert_error(response, 503, "LAKEBASE_NOT_CONFIGURED").await;
 }
+
+#[tokio::test]
+async fn extreme_numbers_round_trip_on_both_backends() {
+    for (backend, app) in apps().await {
+        for value in [
+            json!(f64::MAX),
+            json!(f64::MIN),
+            json!(5e-324),
+            json!(u64::MAX),
+            json!(i64::MIN),
+        ] {
+            let saved = save(&app, ALICE, "number", value.clone()).await;
+            assert_eq!(saved.status(), 201, "{backend} {value}");
+
+            let fetched = app.get("/api/preferences/number", Some(ALICE)).await;
+            assert_eq!(fetched.status(), 200, "{backend} {value}");
+            assert_eq!(
+                json_body(fetched).await["preference_value"],
+                value,
+                "{backend}"
+            );
+            let listed = app.get("/api/preferences", Some(ALICE)).await;
+            assert_eq!(listed.status(), 200, "{backend} {value}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn invalid_utf8_in_key_is_validation_error() {
+    let app = TestApp::start().await;
+
+    for path in ["/api/preferences/%FF", "/api/preferences/%E2%82"] {
+        let response = app.get(path, Some(ALICE)).await;
+        assert_error(response, 400, "VALIDATION_ERROR").await;
+        let response = app.delete(path, Some(ALICE)).await;
+        assert_error(response, 400, "VALIDATION_ERROR").await;
+    }
+}
+
+#[tokio::test]
+async fn wrong_method_is_json_405() {
+    let app = TestApp::start().await;
+
+    let put = app
+        .http
+        .put(app.url("/api/preferences"))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(
+        put.headers()["allow"]
+            .to_str()
+            .ok()
+            .map(|allow| allow.contains("GET")),
+        Some(true)
+    );
+    assert_error(put, 405, "METHOD_NOT_ALLOWED").await;
+    let post = app.post_json("/api/user/me", Some(ALICE), &json!({})).await;
+    assert_error(post, 405, "METHOD_NOT_ALLOWED").await;
+}
+
+#[tokio::test]
+async fn unknown_api_paths_are_json_404() {
+    let app = TestApp::start().await;
+
+    for path in ["/api", "/api/", "/api/nothing/here"] {
+        let response = app.get(path, Some(ALICE)).await;
+        assert_error(response, 404, "NOT_FOUND").await;
+    }
+}

@@ -2,11 +2,12 @@
 
 pub mod correlation;
 pub mod json;
+pub mod path;
 pub mod routes;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{StatusCode, Uri};
+use axum::http::{Method, StatusCode, Uri};
 use axum::middleware;
 use axum::routing::get;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -37,14 +38,24 @@ pub fn router(state: AppState) -> Router {
             "/api/preferences/{preference_key}",
             get(routes::preferences::get).delete(routes::preferences::delete),
         )
-        .route("/api", get(api_not_found))
+        .route("/api", axum::routing::any(api_not_found))
+        .route("/api/", axum::routing::any(api_not_found))
         .route("/api/{*rest}", axum::routing::any(api_not_found))
         .fallback_service(static_files)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn(auth::context::layer))
         .layer(CatchPanicLayer::custom(routes::panic_response))
         .layer(middleware::from_fn(correlation::layer))
         .with_state(state)
+}
+
+async fn method_not_allowed(method: Method, uri: Uri) -> AppError {
+    AppError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        ErrorCode::MethodNotAllowed,
+        format!("{} does not accept {method}", uri.path()),
+    )
 }
 
 async fn api_not_found(uri: Uri) -> AppError {

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::Value;
@@ -11,6 +11,7 @@ use serde_json::Value;
 use crate::auth::UserIdentity;
 use crate::error::{AppError, ErrorCode};
 use crate::http::json::ApiJson;
+use crate::http::path::ApiPath;
 use crate::state::AppState;
 use crate::store::{Preference, Store, StoreError};
 
@@ -44,7 +45,7 @@ pub async fn list(
 pub async fn get(
     State(state): State<AppState>,
     identity: UserIdentity,
-    Path(key): Path<String>,
+    ApiPath(key): ApiPath<String>,
 ) -> Result<Json<Preference>, AppError> {
     validate_key(&key)?;
     let store = store(&state)?;
@@ -80,7 +81,7 @@ pub async fn save(
 pub async fn delete(
     State(state): State<AppState>,
     identity: UserIdentity,
-    Path(key): Path<String>,
+    ApiPath(key): ApiPath<String>,
 ) -> Result<StatusCode, AppError> {
     validate_key(&key)?;
     let store = store(&state)?;
@@ -97,18 +98,18 @@ pub async fn delete(
 
 /// Checks `preference_key`: 1 to 255 characters of `[A-Za-z0-9_.:-]`.
 pub fn validate_key(key: &str) -> Result<(), AppError> {
-    if key.is_empty() || key.len() > MAX_KEY_LENGTH {
-        return Err(AppError::validation(format!(
-            "preference_key must be 1 to {MAX_KEY_LENGTH} characters long, got {}",
-            key.chars().count()
-        )));
-    }
     if let Some(bad) = key
         .chars()
         .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | ':' | '-')))
     {
         return Err(AppError::validation(format!(
             "preference_key may contain only letters, digits and _ . : - (found {bad:?})"
+        )));
+    }
+    if key.is_empty() || key.len() > MAX_KEY_LENGTH {
+        return Err(AppError::validation(format!(
+            "preference_key must be 1 to {MAX_KEY_LENGTH} characters long, got {}",
+            key.len()
         )));
     }
     Ok(())

@@ -85,13 +85,7 @@ pub async fn workspace(
     Ok(Json(WorkspaceInfo {
         workspace_id,
         workspace_url: workspace_url(&state),
-        workspace_name: state
-            .workspace
-            .host()
-            .host_str()
-            .and_then(|host| host.split('.').next())
-            .unwrap_or_default()
-            .to_owned(),
+        workspace_name: workspace_name(state.workspace.host()),
     }))
 }
 
@@ -140,6 +134,16 @@ impl From<CurrentUser> for Principal {
             active: user.active,
             workspace_id: user.workspace_id,
         }
+    }
+}
+
+/// The first label of the workspace's host name (`adb-123` for `adb-123.azuredatabricks.net`), or
+/// the whole host when it is an IP address.
+fn workspace_name(host: &url::Url) -> String {
+    match host.host() {
+        Some(url::Host::Domain(domain)) => domain.split('.').next().unwrap_or(domain).to_owned(),
+        Some(other) => other.to_string(),
+        None => String::new(),
     }
 }
 
