@@ -272,3 +272,18 @@ async fn instances_run_side_by_side() {
     assert!(after_shutdown.is_err(), "stopped emulator still answers");
     second.shutdown().await;
 }
+
+#[tokio::test]
+async fn out_of_range_ttl_is_400() {
+    let emulator = start().await;
+
+    for ttl_seconds in [i64::MIN, i64::MAX] {
+        let response = client()
+            .post(format!("{}/__emulator/tokens", emulator.base_url()))
+            .json(&json!({"user_name": "alice@example.com", "ttl_seconds": ttl_seconds}))
+            .send()
+            .await
+            .expect("the emulator answers");
+        assert_eq!(response.status(), 400, "ttl_seconds {ttl_seconds}");
+    }
+}

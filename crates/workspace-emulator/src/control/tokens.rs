@@ -37,7 +37,7 @@ pub(crate) async fn mint(
     let default_ttl =
         i64::try_from(state.fixture().workspace.oauth_token_ttl_seconds).unwrap_or(MAX_TTL_SECONDS);
     let ttl_seconds = request.ttl_seconds.unwrap_or(default_ttl);
-    if ttl_seconds.abs() > MAX_TTL_SECONDS {
+    if !(-MAX_TTL_SECONDS..=MAX_TTL_SECONDS).contains(&ttl_seconds) {
         return Err(ControlError::bad_request(format!(
             "ttl_seconds {ttl_seconds} is outside -{MAX_TTL_SECONDS}..={MAX_TTL_SECONDS}"
         )));
