@@ -22,6 +22,9 @@ export TEST_POSTGRES_URL
 step "cargo test --workspace"
 cargo test --workspace
 
-# Further steps (front-end tests, promtool rule checks) go here, each behind its own `step` line.
+step "scripts/e2e.sh (front-end unit tests, build, browser tests in headless Chromium)"
+scripts/e2e.sh
+
+# Further steps (promtool rule checks) go here, each behind its own `step` line.
 
 step "all checks passed"

@@ -1,4 +1,4 @@
-// Who the page acts as, loaded once and shared by the header and the profile page.
+// The session: the principal the page acts as, loaded once and shared by the header and the profile page.
 
 import { createContext, type ReactNode, useContext } from 'react';
 
@@ -9,7 +9,7 @@ import { type ApiResource, type ApiState, useApi } from './hooks/useApi';
 export interface Session {
   me: ApiResource<UserInfo>;
   auth: ApiResource<AuthStatus>;
-  /** Whether the admin API answers this user: `null` while unknown. */
+  /** Whether the admin API accepts this user, or `null` while the check is pending. */
   isAdmin: boolean | null;
 }
 
@@ -25,7 +25,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
 }
 
 /**
- * Decides from the admin API's answer whether to show the admin page. A 5xx means the server could
+ * Decides from the admin API's response whether to show the admin page. A 5xx means the server could
  * not check, so the page is shown with that error. A 403 `ADMIN_REQUIRED`, any 4xx (no user token,
  * a rate limit, a server without the admin API) or a network failure hides it.
  */

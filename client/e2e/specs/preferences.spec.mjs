@@ -1,4 +1,4 @@
-// Two users keep their own preferences: each sees what they saved and never the other's.
+// Preference isolation: each user lists the preferences they saved and never another user's.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { ApiError, describeError, retryAfterSeconds, SERVER_ERROR_CODES } from './errors';
+import { ApiError, CLIENT_ERROR_CODES, describeError, retryAfterSeconds, SERVER_ERROR_CODES } from './errors';
 
 const SERVER_DETAIL = 'Detail sent by the server';
 
@@ -71,8 +71,8 @@ describe('describeError', () => {
     expect(shown.message).toBe('The request failed with HTTP status 418 (SOMETHING_NEW).');
   });
 
-  it('every server code has a non-empty message', () => {
-    for (const code of SERVER_ERROR_CODES) {
+  it('every code has a non-empty message', () => {
+    for (const code of [...SERVER_ERROR_CODES, ...CLIENT_ERROR_CODES]) {
       const shown = describeError(apiError(code));
       expect(shown.message.trim(), code).not.toBe('');
       expect(shown.title.trim(), code).not.toBe('');

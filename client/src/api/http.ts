@@ -3,9 +3,9 @@
 import { ApiError, type ErrorBody } from './errors';
 
 /**
- * Milliseconds the browser waits for an answer before giving up. The server answers within its own
+ * Milliseconds the browser waits for a response before giving up. The server responds within its
  * upstream timeout (30 s by default) plus up to 5 s of retries, so this limit only ends a request
- * whose server never answers.
+ * that the server never completes.
  */
 export const CLIENT_TIMEOUT_MS = 90_000;
 

@@ -8,7 +8,7 @@ import { Loading } from './Loading';
 
 interface Props<T> {
   resource: ApiResource<T>;
-  /** What is loading, for the loading message ("your preferences"). */
+  /** Name of the data, for the loading message ("your preferences"). */
   what: string;
   children: (data: T) => ReactNode;
 }

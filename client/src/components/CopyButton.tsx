@@ -1,4 +1,4 @@
-// A button that copies a text to the clipboard and says whether it worked.
+// A button that copies a text to the clipboard and reports whether that worked.
 
 import { useState } from 'react';
 

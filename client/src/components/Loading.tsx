@@ -1,8 +1,8 @@
-// The loading state of a pending request. It stays until the server answers, however long that is.
+// The loading state of a pending request. It stays until the server responds, however long that takes.
 
 import { useElapsedSeconds } from '../hooks/useElapsedSeconds';
 
-/** Seconds after which the loading message says the wait is longer than usual. */
+/** Seconds after which the loading message adds that the wait is longer than usual. */
 const SLOW_AFTER_SECONDS = 3;
 
 export function Loading({ what }: { what: string }) {

@@ -9,7 +9,7 @@ import { Loading } from './Loading';
 
 interface Props<T> {
   list: PagedList<T>;
-  /** What the rows are, for messages ("schemas"). */
+  /** Plural name of the rows, for messages ("schemas"). */
   what: string;
   renderItem: (item: T) => ReactNode;
   itemKey: (item: T) => string;

@@ -7,7 +7,7 @@ import { api, devUserSwitchPath } from '../api/client';
 import type { DevUsers } from '../api/types';
 import { useApi } from '../hooks/useApi';
 
-/** Value of the option that signs nobody in, so the app acts as its service principal. */
+/** Value of the option that sends no user token, so the app acts as its service principal. */
 const NO_USER = 'none';
 
 export function UserSwitcher() {

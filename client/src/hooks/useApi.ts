@@ -18,7 +18,7 @@ export interface ApiResource<T> {
 
 /**
  * Calls `load` on mount, whenever `deps` change and on `reload`. A newer call aborts the older one,
- * so a slow answer never overwrites a newer one.
+ * so a slow response never overwrites a newer one.
  */
 export function useApi<T>(load: (signal: AbortSignal) => Promise<T>, deps: readonly unknown[]): ApiResource<T> {
   const [state, setState] = useState<ApiState<T>>({ status: 'loading' });

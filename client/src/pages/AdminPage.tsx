@@ -99,9 +99,16 @@ function OrphanRow({ record }: { record: OrphanedRecord }) {
       <td>{record.deactivated_at ? new Date(record.deactivated_at).toLocaleString() : 'unknown'}</td>
       <td>{record.preference_count ?? '?'}</td>
       <td>{record.inference_log_count ?? '?'}</td>
-      <td>{record.retention_expired === undefined ? '?' : record.retention_expired ? 'yes' : 'no'}</td>
+      <td>{yesNo(record.retention_expired)}</td>
     </tr>
   );
+}
+
+function yesNo(value: boolean | undefined): string {
+  if (value === undefined) {
+    return '?';
+  }
+  return value ? 'yes' : 'no';
 }
 
 type CleanupOutcome =

@@ -1,4 +1,4 @@
-// Who the app acts as: the verified identity, the workspace, the authentication mode and scopes.
+// Profile page: the verified identity, the workspace, the authentication mode and the scopes.
 
 import { api } from '../api/client';
 import type { AuthStatus, UserInfo, WorkspaceInfo } from '../api/types';

@@ -2,7 +2,7 @@
 
 import type { JsonValue } from '../api/types';
 
-/** How the editor's text becomes a value: parsed as JSON, or kept as a plain string. */
+/** Format of the editor's text: JSON to parse, or plain text kept as a string. */
 export type ValueFormat = 'json' | 'text';
 
 /** Longest serialised value the server stores, in bytes. */

@@ -1,5 +1,5 @@
-// A small client-side router on the History API: the server answers every page path with
-// `index.html`, and these helpers pick the page and keep the address bar in sync.
+// A small client-side router on the History API. The server returns `index.html` for every page
+// path, and these helpers pick the page and keep the address bar in sync.
 
 import { type AnchorHTMLAttributes, type MouseEvent, useEffect, useState } from 'react';
 
@@ -43,7 +43,7 @@ export function navigate(url: string, options: { replace?: boolean } = {}): void
 
 type LinkProps = AnchorHTMLAttributes<HTMLAnchorElement> & { href: string };
 
-/** An anchor that navigates inside the app, unless a modifier key asks for a new tab or window. */
+/** An anchor that navigates inside the app, unless a modifier key requests a new tab or window. */
 export function Link({ href, onClick, ...rest }: LinkProps) {
   const handleClick = (event: MouseEvent<HTMLAnchorElement>) => {
     onClick?.(event);
