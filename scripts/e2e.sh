@@ -33,7 +33,7 @@ fi
 
 CHROMIUM_PATH=${CHROMIUM_PATH:-/usr/bin/chromium}
 export CHROMIUM_PATH
-# Seconds to wait for the dev server to answer /api/health.
+# Seconds to wait until the dev server responds to /api/health.
 SERVER_START_TIMEOUT=120
 
 step() { printf '\n==> %s\n' "$*"; }
