@@ -18,19 +18,35 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let request_id = parts.extensions.get::<RequestId>().copied();
-        let token = parts
-            .headers
-            .get(AUTHORIZATION)
-            .and_then(|value| value.to_str().ok())
-            .and_then(bearer_token)
-            .ok_or_else(|| ApiError::credential_not_sent(request_id))?;
-        match state.directory().check_token(token, chrono::Utc::now()) {
-            TokenCheck::Valid(principal) => Ok(Caller(principal)),
-            TokenCheck::Expiring => Err(ApiError::token_expiring()),
-            // NOTE: the platform's message for a deactivated user's token is not documented.
-            TokenCheck::Unknown | TokenCheck::Inactive => Err(ApiError::invalid_access_token()),
-        }
+        authenticate(parts, state).map(|authenticated| Caller(authenticated.principal))
+    }
+}
+
+/// A request's principal and the space-separated OAuth scopes of its token.
+#[derive(Debug, Clone)]
+pub(crate) struct Authenticated {
+    pub(crate) principal: Principal,
+    pub(crate) scope: String,
+}
+
+/// Authenticates a request by its bearer token, rejecting it like the platform does.
+pub(crate) fn authenticate(parts: &Parts, state: &AppState) -> Result<Authenticated, ApiError> {
+    let request_id = parts.extensions.get::<RequestId>().copied();
+    let token = parts
+        .headers
+        .get(AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(bearer_token)
+        .ok_or_else(|| ApiError::credential_not_sent(request_id))?;
+    let directory = state.directory();
+    match directory.check_token(token, chrono::Utc::now()) {
+        TokenCheck::Valid(principal) => Ok(Authenticated {
+            principal,
+            scope: directory.token_scope(token).unwrap_or_default().to_owned(),
+        }),
+        TokenCheck::Expiring => Err(ApiError::token_expiring()),
+        // NOTE: the platform's message for a deactivated user's token is not documented.
+        TokenCheck::Unknown | TokenCheck::Inactive => Err(ApiError::invalid_access_token()),
     }
 }
 

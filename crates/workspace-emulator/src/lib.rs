@@ -1,9 +1,10 @@
 //! A local, in-memory stand-in for a Databricks workspace.
 //!
 //! The emulator serves the workspace API's paths, JSON shapes, status codes and error bodies for
-//! OAuth M2M, bearer-token authentication and SCIM users, so that code (including the official
-//! Python SDK) that works against it works against a real workspace. A control plane under
-//! `/__emulator/` lets tests mint tokens, change users, inject faults and read call counts.
+//! OAuth M2M, bearer-token authentication with token scopes, SCIM users, Unity Catalog and Model
+//! Serving, so that code (including the official Python SDK) that works against it works against
+//! a real workspace. A control plane under `/__emulator/` lets tests mint tokens, change users,
+//! inject faults and read call counts.
 //!
 //! ```no_run
 //! # async fn example() -> std::io::Result<()> {
@@ -28,17 +29,22 @@ mod emulator;
 mod errors;
 mod faults;
 mod fixture;
+mod grants;
 mod middleware;
 mod principal;
+mod scopes;
 mod server;
 mod state;
 mod token;
 
 pub use emulator::Emulator;
-pub use fixture::{DatabaseEndpointFixture, DatabaseFixture, DatabaseInstanceFixture};
 pub use fixture::{
-    Fixture, FixtureError, GroupFixture, ServicePrincipalFixture, UserFixture, WorkspaceSettings,
+    CHAT_TASK, CatalogFixture, ColumnFixture, EmulatedModel, EndpointPermissionFixture, Fixture,
+    FixtureError, GrantFixture, GroupFixture, MAX_PAGE_SIZE, PermissionLevel, ReadyState,
+    SchemaFixture, ServedEntityFixture, ServicePrincipalFixture, ServingEndpointFixture,
+    TableFixture, UnityCatalogFixture, UserFixture, WorkspaceSettings,
 };
+pub use fixture::{DatabaseEndpointFixture, DatabaseFixture, DatabaseInstanceFixture};
 
 /// Application (client) id of the service principal in the default fixture.
 pub const DEFAULT_SERVICE_PRINCIPAL_ID: &str = "6f1c2a3e-0000-4000-8000-000000000001";

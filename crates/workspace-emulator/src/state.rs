@@ -1,5 +1,5 @@
-//! Shared state of a running emulator: the directory of principals and tokens, call counts and
-//! the fault queue.
+//! Shared state of a running emulator: the directory of principals and tokens, call and
+//! invocation counts and the fault queue.
 
 mod directory;
 
@@ -23,6 +23,8 @@ struct Shared {
     /// Workspace API calls per `"<METHOD> <route template>"`.
     calls: Mutex<BTreeMap<String, u64>>,
     faults: Mutex<FaultQueue>,
+    /// Answered serving endpoint invocations per endpoint name.
+    invocations: Mutex<BTreeMap<String, u64>>,
 }
 
 impl AppState {
@@ -34,6 +36,7 @@ impl AppState {
                 directory: Mutex::new(directory),
                 calls: Mutex::new(BTreeMap::new()),
                 faults: Mutex::new(FaultQueue::default()),
+                invocations: Mutex::new(BTreeMap::new()),
             }),
         }
     }
@@ -54,10 +57,22 @@ impl AppState {
         lock(&self.shared.faults)
     }
 
+    /// Counts one answered invocation of a serving endpoint.
+    pub(crate) fn count_invocation(&self, endpoint: &str) {
+        *lock(&self.shared.invocations)
+            .entry(endpoint.to_owned())
+            .or_insert(0) += 1;
+    }
+
+    pub(crate) fn invocations(&self) -> MutexGuard<'_, BTreeMap<String, u64>> {
+        lock(&self.shared.invocations)
+    }
+
     /// Returns principals, tokens, faults and call counts to the state the fixture describes.
     pub(crate) fn reset(&self) {
         *self.directory() = Directory::from_fixture(self.fixture());
         self.calls().clear();
+        self.invocations().clear();
         self.faults().clear();
     }
 }

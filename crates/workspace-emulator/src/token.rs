@@ -21,6 +21,8 @@ pub(crate) struct TokenRecord {
     pub(crate) user_name: String,
     /// `None` for fixture personal access tokens, which never expire.
     pub(crate) expires_at: Option<DateTime<Utc>>,
+    /// Space-separated OAuth scopes; `all-apis` for fixture personal access tokens.
+    pub(crate) scope: String,
 }
 
 /// Claims of a minted token. Databricks OAuth access tokens are JWTs whose payload clients read

@@ -7,13 +7,18 @@ use serde_json::{Value, json};
 
 use crate::state::AppState;
 
-/// `{"counts": {"<METHOD> <route template>": n}}`, including rejected and faulted calls.
+/// `{"counts": {"<METHOD> <route template>": n}, "invocations": {...}}`. `counts` includes
+/// rejected and faulted calls. `invocations` counts the serving endpoint invocations answered with
+/// 200, per endpoint name.
 pub(crate) async fn counts(State(state): State<AppState>) -> Json<Value> {
-    Json(json!({"counts": *state.calls()}))
+    let counts = state.calls().clone();
+    let invocations = state.invocations().clone();
+    Json(json!({"counts": counts, "invocations": invocations}))
 }
 
 pub(crate) async fn clear(State(state): State<AppState>) -> StatusCode {
     state.calls().clear();
+    state.invocations().clear();
     StatusCode::NO_CONTENT
 }
 

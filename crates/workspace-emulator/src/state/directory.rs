@@ -7,6 +7,7 @@ use secrecy::ExposeSecret as _;
 
 use crate::fixture::Fixture;
 use crate::principal::{Principal, principals_from};
+use crate::scopes::ALL_APIS;
 use crate::token::{Claims, TokenHash, TokenRecord, encode_jwt, hash_token};
 
 /// The workspace rejects tokens that expire within this margin, which is why the SDKs refresh
@@ -49,6 +50,7 @@ impl Directory {
                 let record = TokenRecord {
                     user_name: user.user_name.clone(),
                     expires_at: None,
+                    scope: ALL_APIS.to_owned(),
                 };
                 Some((hash_token(token.expose_secret()), record))
             })
@@ -84,6 +86,13 @@ impl Directory {
         }
     }
 
+    /// Returns the space-separated scopes of a token this workspace issued.
+    pub(crate) fn token_scope(&self, token: &str) -> Option<&str> {
+        self.tokens
+            .get(&hash_token(token))
+            .map(|record| record.scope.as_str())
+    }
+
     /// Mints a JWT-shaped access token for an existing principal, or returns `None` when there is
     /// no principal with that user name. `lifetime` may be negative to mint an expired token.
     pub(crate) fn issue_token(
@@ -107,6 +116,7 @@ impl Directory {
         let record = TokenRecord {
             user_name,
             expires_at: Some(expires_at),
+            scope: scope.to_owned(),
         };
         self.tokens.insert(hash_token(&token), record);
         Some(IssuedToken { token, expires_at })

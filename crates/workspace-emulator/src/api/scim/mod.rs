@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 use crate::auth::Caller;
 use crate::errors::ScimError;
 use crate::principal::PrincipalKind;
+use crate::scopes::{ScimUsersScope, Scoped};
 use crate::state::AppState;
 use query::{ScimQuery, UserNameFilter};
 use resource::user_resource;
@@ -40,7 +41,7 @@ pub(crate) async fn me(
 /// optionally filtered with `userName eq "…"` and paged with `startIndex` (1-based) and `count`.
 pub(crate) async fn list_users(
     State(state): State<AppState>,
-    _caller: Caller,
+    _caller: Scoped<ScimUsersScope>,
     query: Result<Query<ScimQuery>, QueryRejection>,
 ) -> Result<Json<Value>, ScimError> {
     let Query(query) =
@@ -84,7 +85,7 @@ pub(crate) async fn list_users(
 /// `GET /api/2.0/preview/scim/v2/Users/{id}`: one user by numeric id, or a SCIM 404.
 pub(crate) async fn get_user(
     State(state): State<AppState>,
-    _caller: Caller,
+    _caller: Scoped<ScimUsersScope>,
     Path(id): Path<String>,
     query: Result<Query<ScimQuery>, QueryRejection>,
 ) -> Result<Json<Value>, ScimError> {
