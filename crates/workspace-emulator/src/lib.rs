@@ -2,9 +2,9 @@
 //!
 //! The emulator serves the workspace API's paths, JSON shapes, status codes and error bodies for
 //! OAuth M2M, bearer-token authentication with token scopes, SCIM users, Unity Catalog and Model
-//! Serving, so that code (including the official Python SDK) that works against it works against
-//! a real workspace. A control plane under `/__emulator/` lets tests mint tokens, change users,
-//! inject faults and read call counts.
+//! Serving. Code that works against it, the official Python SDK included, works against a real
+//! workspace. A control plane under `/__emulator/` lets tests mint tokens, change users, inject
+//! faults and read call counts.
 //!
 //! ```no_run
 //! # async fn example() -> std::io::Result<()> {
