@@ -1,6 +1,6 @@
 // The app shell: header, navigation and the page for the current path.
 
-import type { ReactNode } from 'react';
+import { type ReactNode, useEffect, useRef } from 'react';
 
 import { Header, type NavItem } from './components/Header';
 import { AdminPage } from './pages/AdminPage';
@@ -34,6 +34,19 @@ function Shell() {
     .filter(([pagePath]) => pagePath !== '/admin' || isAdmin === true)
     .map(([pagePath, page]) => ({ path: pagePath, label: page.label }));
   const page = PAGES[path];
+  const main = useRef<HTMLElement>(null);
+  const initialPath = useRef(path);
+  const hasNavigated = useRef(false);
+
+  // After a client-side navigation, move focus to the new page so that keyboard and screen reader
+  // users start reading there, as they would after a full page load.
+  useEffect(() => {
+    if (!hasNavigated.current && path === initialPath.current) {
+      return;
+    }
+    hasNavigated.current = true;
+    main.current?.focus();
+  }, [path]);
 
   return (
     <>
@@ -41,7 +54,7 @@ function Shell() {
         Skip to content
       </a>
       <Header items={items} />
-      <main id="main" tabIndex={-1}>
+      <main id="main" ref={main} tabIndex={-1}>
         {page ? page.render() : <NotFound path={path} />}
       </main>
     </>

@@ -56,6 +56,24 @@ test('admin page is hidden from a non-admin', { timeout: 60_000 }, async () => {
   }
 });
 
+test('keyboard navigation moves focus to the page', { timeout: 60_000 }, async () => {
+  const { page, close } = await openSession('alice@example.com');
+  try {
+    await page.getByTestId('identity').waitFor();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Preferences' }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { level: 1, name: 'Preferences' }).waitFor();
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'main');
+
+    await page.getByLabel('Key').focus();
+    await page.keyboard.type('e2e.keyboard');
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('name')), 'value_format');
+  } finally {
+    await close();
+  }
+});
+
 test('pages fit a 375 px wide screen', { timeout: 60_000 }, async () => {
   const { page, close } = await openSession('alice@example.com', { viewport: PHONE });
   try {
