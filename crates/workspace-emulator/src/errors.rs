@@ -50,8 +50,9 @@ impl ApiError {
         Self::forbidden("Invalid access token.")
     }
 
-    /// 403 for a token that has expired or expires within 30 seconds, with the message users of
-    /// the platform reported for the second case. NOTE: the platform's message for an already
+    /// 403 for a token that has expired or expires within the fixture's rejection window, with
+    /// the message users of the platform reported for the second case. The message keeps the
+    /// platform's "30 seconds" whatever the window is. NOTE: the platform's message for an already
     /// expired OAuth token is not documented, so the emulator sends the same one for both.
     pub(crate) fn token_expiring() -> Self {
         Self::forbidden("Token is expiring within 30 seconds. (token expired)")

@@ -13,6 +13,7 @@ use crate::state::AppState;
 
 /// Counts the call under `"<METHOD> <route template>"` (the raw path when no route matched), then
 /// applies the first queued fault that matches it, if any. Rejected and faulted calls count too.
+/// The call also counts as in flight until it is answered or its connection closes.
 pub(crate) async fn count_and_inject_faults(
     State(state): State<AppState>,
     request: Request,
@@ -24,10 +25,10 @@ pub(crate) async fn count_and_inject_faults(
         .extensions()
         .get::<MatchedPath>()
         .map_or_else(|| path.clone(), |matched| matched.as_str().to_owned());
-    *state
-        .calls()
-        .entry(format!("{method} {route}"))
-        .or_insert(0) += 1;
+    let call = format!("{method} {route}");
+    *state.calls().entry(call.clone()).or_insert(0) += 1;
+    // Dropped when this future completes or is dropped with its connection.
+    let _in_flight = state.track_in_flight(call);
 
     let Some(fault) = state.faults().take(&method, &path) else {
         return next.run(request).await;

@@ -10,17 +10,13 @@ use crate::principal::{Principal, principals_from};
 use crate::scopes::ALL_APIS;
 use crate::token::{Claims, TokenHash, TokenRecord, encode_jwt, hash_token};
 
-/// The workspace rejects tokens that expire within this margin, which is why the SDKs refresh
-/// 40 s before expiry ("Token is expiring within 30 seconds").
-const EXPIRY_MARGIN: TimeDelta = TimeDelta::seconds(30);
-
 /// Result of checking a bearer token.
 #[derive(Debug)]
 pub(crate) enum TokenCheck {
     Valid(Principal),
     /// Not issued by this workspace, or its principal was deleted.
     Unknown,
-    /// Expired, or expiring within 30 seconds.
+    /// Expired, or expiring within the fixture's rejection window.
     Expiring,
     /// The principal is deactivated.
     Inactive,
@@ -38,6 +34,9 @@ pub(crate) struct Directory {
     /// Principals not deleted, users first, in fixture order.
     principals: Vec<Principal>,
     tokens: HashMap<TokenHash, TokenRecord>,
+    /// Tokens that expire within this window are rejected. The platform uses 30 seconds
+    /// ("Token is expiring within 30 seconds"), which is why the SDKs refresh 40 s before expiry.
+    rejection_window: TimeDelta,
 }
 
 impl Directory {
@@ -55,9 +54,14 @@ impl Directory {
                 Some((hash_token(token.expose_secret()), record))
             })
             .collect();
+        let window_seconds = fixture.workspace.token_rejection_window_seconds;
         Self {
             principals: principals_from(fixture),
             tokens,
+            rejection_window: i64::try_from(window_seconds)
+                .ok()
+                .and_then(TimeDelta::try_seconds)
+                .unwrap_or(TimeDelta::MAX),
         }
     }
 
@@ -75,7 +79,7 @@ impl Directory {
         };
         if record
             .expires_at
-            .is_some_and(|expires_at| expires_at - now <= EXPIRY_MARGIN)
+            .is_some_and(|expires_at| expires_at - now <= self.rejection_window)
         {
             return TokenCheck::Expiring;
         }
@@ -178,6 +182,33 @@ mod tests {
         ));
         assert!(matches!(
             directory.check_token(&issued.token, at_30s),
+            TokenCheck::Expiring
+        ));
+    }
+
+    #[test]
+    fn zero_window_rejects_only_expired_tokens() {
+        let mut fixture = Fixture::default_fixture();
+        fixture.workspace.token_rejection_window_seconds = 0;
+        let mut directory = Directory::from_fixture(&fixture);
+        let now = Utc::now();
+        let issued = directory
+            .issue_token(
+                "bob@example.com",
+                TimeDelta::seconds(5),
+                "all-apis",
+                "x",
+                now,
+            )
+            .expect("bob exists");
+        let before_expiry = now + TimeDelta::milliseconds(4_900);
+        let at_expiry = now + TimeDelta::seconds(5);
+        assert!(matches!(
+            directory.check_token(&issued.token, before_expiry),
+            TokenCheck::Valid(_)
+        ));
+        assert!(matches!(
+            directory.check_token(&issued.token, at_expiry),
             TokenCheck::Expiring
         ));
     }
