@@ -64,12 +64,14 @@ impl WorkspaceClient {
 
     /// Sends `request` with this client's credentials and returns the success response.
     ///
-    /// Every API call goes through this function.
-    // TODO: add the retry policy (429/503 honouring Retry-After, connect errors and timeouts, no
-    // replay of non-idempotent calls) and the circuit breaker around `send_once` here, so that a
-    // logical call counts once in the breaker.
+    /// Every API call goes through this function, and so through the workspace's retry policy,
+    /// circuit breaker and request timeout (see the crate documentation).
     pub(crate) async fn send(&self, request: &ApiRequest) -> Result<RawResponse, ApiError> {
-        self.send_once(request).await
+        let user_token = matches!(self.authenticator, Authenticator::UserToken(_));
+        self.workspace
+            .resilience()
+            .call(request, user_token, move || self.send_once(request))
+            .await
     }
 
     async fn send_once(&self, request: &ApiRequest) -> Result<RawResponse, ApiError> {

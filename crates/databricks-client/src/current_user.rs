@@ -57,7 +57,7 @@ impl WorkspaceClient {
     /// Fetches the identity behind this client's credentials with SCIM `Me`, and the workspace
     /// id from the response header.
     pub async fn current_user(&self) -> Result<CurrentUser, ApiError> {
-        let request = ApiRequest::get(ME_PATH);
+        let request = ApiRequest::get(ME_PATH).identity_lookup();
         let response = self.send(&request).await?;
         let body: MeBody = decode_json(&request, &response)?;
 

@@ -46,6 +46,12 @@ pub enum ConfigError {
         /// The option's name.
         name: &'static str,
     },
+    /// A threshold in [`crate::WorkspaceOptions`] was zero.
+    #[error("{name} must be at least 1")]
+    ZeroThreshold {
+        /// The option's name.
+        name: &'static str,
+    },
     /// The HTTP client could not be built (for example, TLS initialisation failed).
     #[error("failed to build the HTTP client: {0}")]
     HttpClient(#[source] reqwest::Error),

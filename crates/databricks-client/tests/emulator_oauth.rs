@@ -6,13 +6,13 @@ use std::time::Duration;
 
 use common::{ME_CALL, SP_CLIENT_ID, TOKEN_CALL, TestEmulator};
 
-/// A token lifetime for which refresh happens within seconds: the client counts it as expired
-/// 40 s before expiry (after 5 s), while the emulator, like the platform, rejects it only within
-/// 30 s of expiry (after 15 s).
-const SHORT_TTL_SECONDS: u64 = 45;
+/// The lifetime of OAuth tokens in the refresh tests. The emulator accepts them until they
+/// expire. The client uses one until 2.5 s, refreshes it in the background until 3.75 s, and then
+/// waits for a new one.
+const SHORT_TTL_SECONDS: u64 = 5;
 
 /// Just past the moment a [`SHORT_TTL_SECONDS`] token counts as expired for the client.
-const SHORT_TOKEN_DUE: Duration = Duration::from_millis(5_200);
+const SHORT_TOKEN_DUE: Duration = Duration::from_secs(4);
 
 #[tokio::test]
 async fn two_calls_one_token_request() {
@@ -31,25 +31,31 @@ async fn two_calls_one_token_request() {
 }
 
 #[tokio::test]
-async fn short_token_is_refreshed_before_rejection() {
-    let emulator = TestEmulator::start_with_token_ttl(SHORT_TTL_SECONDS);
+async fn five_second_tokens_are_refreshed_in_time() {
+    let emulator = TestEmulator::start_with_short_tokens(SHORT_TTL_SECONDS);
     let client = emulator.service_principal();
 
-    for _ in 0..14 {
+    client.current_user().await.expect("first call succeeds");
+    client.current_user().await.expect("second call succeeds");
+    assert_eq!(
+        emulator.call_count(TOKEN_CALL).await,
+        1,
+        "back-to-back calls share a token"
+    );
+
+    for _ in 0..28 {
+        tokio::time::sleep(Duration::from_millis(250)).await;
         let user = client.current_user().await.expect("every call succeeds");
         assert_eq!(user.user_name, SP_CLIENT_ID);
-        tokio::time::sleep(Duration::from_millis(500)).await;
     }
 
-    // One token at the start, a refresh once it counts as expired (after 5 s), and no request
-    // per call.
     let token_requests = emulator.call_count(TOKEN_CALL).await;
-    assert!(token_requests >= 2, "{token_requests} token requests");
+    assert!(token_requests > 1, "{token_requests} token requests");
     assert!(
-        token_requests < 14,
-        "{token_requests} token requests for 14 calls"
+        token_requests < 10,
+        "{token_requests} token requests for 30 calls"
     );
-    assert_eq!(emulator.call_count(ME_CALL).await, 14);
+    assert_eq!(emulator.call_count(ME_CALL).await, 30);
 }
 
 #[tokio::test]
@@ -72,7 +78,7 @@ async fn concurrent_first_calls_one_token_request() {
 
 #[tokio::test]
 async fn concurrent_calls_at_expiry_one_token_request() {
-    let emulator = TestEmulator::start_with_token_ttl(SHORT_TTL_SECONDS);
+    let emulator = TestEmulator::start_with_short_tokens(SHORT_TTL_SECONDS);
     let client = emulator.service_principal();
     client.current_user().await.expect("first call succeeds");
     tokio::time::sleep(SHORT_TOKEN_DUE).await;

@@ -246,19 +246,24 @@ async fn unusable_token_response_is_token_endpoint_error() {
     );
 }
 
+/// Mounts a token endpoint that returns `status` once, then `token`.
+async fn stub_token_failing_once(server: &MockServer, status: u16, token: &str) {
+    Mock::given(method("POST"))
+        .and(path("/oidc/v1/token"))
+        .respond_with(ResponseTemplate::new(status).set_body_string("unavailable"))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(server)
+        .await;
+    stub_token_endpoint(server, "/oidc/v1/token", token_response(token)).await;
+}
+
 #[tokio::test]
 async fn failed_token_request_is_retried_next_call() {
     let server = MockServer::start().await;
     stub_not_found(&server, "/.well-known/databricks-config").await;
     stub_not_found(&server, "/oidc/.well-known/oauth-authorization-server").await;
-    Mock::given(method("POST"))
-        .and(path("/oidc/v1/token"))
-        .respond_with(ResponseTemplate::new(503).set_body_string("unavailable"))
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    stub_token_endpoint(&server, "/oidc/v1/token", token_response("sp-token-6")).await;
+    stub_token_failing_once(&server, 500, "sp-token-6").await;
     stub_me_for_token(&server, "sp-token-6").await;
     let client = service_principal(&server);
 
@@ -271,7 +276,24 @@ async fn failed_token_request_is_retried_next_call() {
         .await
         .expect("second token request succeeds");
 
-    assert_eq!(error.status.map(|status| status.as_u16()), Some(503));
+    assert_eq!(error.status.map(|status| status.as_u16()), Some(500));
+    assert_eq!(user.user_name, CLIENT_ID);
+    assert_eq!(count_requests(&server, "POST", "/oidc/v1/token").await, 2);
+}
+
+#[tokio::test]
+async fn unavailable_token_endpoint_is_retried_within_call() {
+    let server = MockServer::start().await;
+    stub_not_found(&server, "/.well-known/databricks-config").await;
+    stub_not_found(&server, "/oidc/.well-known/oauth-authorization-server").await;
+    stub_token_failing_once(&server, 503, "sp-token-7").await;
+    stub_me_for_token(&server, "sp-token-7").await;
+
+    let user = service_principal(&server)
+        .current_user()
+        .await
+        .expect("the retry gets a token");
+
     assert_eq!(user.user_name, CLIENT_ID);
     assert_eq!(count_requests(&server, "POST", "/oidc/v1/token").await, 2);
 }

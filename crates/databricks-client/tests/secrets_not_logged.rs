@@ -2,46 +2,11 @@
 
 mod common;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex, PoisonError};
-
 use base64::Engine as _;
-use common::{ALICE, ALICE_TOKEN, SP_CLIENT_ID, SP_SECRET, TestEmulator};
+use common::logs::Buffer;
+use common::{ALICE, ALICE_TOKEN, ME_PATH, SP_CLIENT_ID, SP_SECRET, TestEmulator};
 use databricks_client::{Credentials, SecretString};
-use tracing_subscriber::fmt::MakeWriter;
-
-/// Collects everything the subscriber writes.
-#[derive(Clone, Default)]
-struct Buffer(Arc<Mutex<Vec<u8>>>);
-
-impl Buffer {
-    fn text(&self) -> String {
-        let bytes = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        String::from_utf8_lossy(&bytes).into_owned()
-    }
-}
-
-impl Write for Buffer {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> MakeWriter<'a> for Buffer {
-    type Writer = Buffer;
-
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
+use serde_json::json;
 
 // A current-thread runtime keeps every client task, the background token refresh included, on
 // the thread whose default subscriber is the buffer. The emulator runs on its own thread.
@@ -70,7 +35,13 @@ async fn tokens_and_secrets_not_logged() {
         ?credentials,
         "clients under test"
     );
-    alice.current_user().await.expect("alice's token is valid");
+    emulator
+        .add_fault(json!({"path_prefix": ME_PATH, "status": 503}))
+        .await;
+    alice
+        .current_user()
+        .await
+        .expect("alice's call succeeds on the retry");
     minted_client
         .current_user()
         .await
@@ -96,6 +67,10 @@ async fn tokens_and_secrets_not_logged() {
     assert!(
         logs.contains("workspace API call succeeded"),
         "the client's events were captured:\n{logs}"
+    );
+    assert!(
+        logs.contains("retrying workspace call"),
+        "the retry was logged:\n{logs}"
     );
     assert!(
         logs.contains("fetched an OAuth token"),

@@ -71,6 +71,9 @@ pub struct ApiError {
     pub details: Vec<serde_json::Value>,
     /// The broad cause.
     pub kind: ErrorKind,
+    /// Whether the failure happened while connecting, so that no byte of the request was sent.
+    /// A connect timeout has this set with kind [`ErrorKind::Timeout`].
+    connect_failed: bool,
     #[source]
     source: Option<Box<dyn StdError + Send + Sync>>,
 }
@@ -92,6 +95,7 @@ impl ApiError {
             retry_after,
             details: parsed.details,
             kind: ErrorKind::Http,
+            connect_failed: false,
             source: None,
         }
     }
@@ -108,7 +112,9 @@ impl ApiError {
             ErrorKind::Transport
         };
         let message = format!("{context}: {}", describe_chain(&error));
-        ApiError::without_response(kind, message).with_source(error)
+        let mut api_error = ApiError::without_response(kind, message);
+        api_error.connect_failed = error.is_connect();
+        api_error.with_source(error)
     }
 
     /// Builds an error of `kind` that has no HTTP status.
@@ -120,8 +126,22 @@ impl ApiError {
             retry_after: None,
             details: Vec::new(),
             kind,
+            connect_failed: false,
             source: None,
         }
+    }
+
+    /// Returns whether no connection could be made, so that the workspace never saw the request.
+    pub(crate) fn connect_failed(&self) -> bool {
+        self.connect_failed
+    }
+
+    /// Marks the error as a failure to connect, as [`ApiError::from_transport`] does for reqwest's
+    /// connect errors.
+    #[cfg(test)]
+    pub(crate) fn into_connect_failure(mut self) -> ApiError {
+        self.connect_failed = true;
+        self
     }
 
     /// Replaces the kind, keeping everything else.

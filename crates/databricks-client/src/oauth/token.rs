@@ -14,8 +14,11 @@ const MAX_TOKEN_LIFETIME: Duration = Duration::from_hours(24);
 /// When a cached token is refreshed.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct RefreshPolicy {
-    /// A token counts as expired this long before its expiry. The platform rejects tokens that
-    /// expire within 30 seconds, so the Python SDK uses 40 seconds.
+    /// The maximum lead before expiry at which a token counts as expired. The lead is a quarter
+    /// of the lifetime when that is shorter, so that a token living a few seconds is still used.
+    /// The platform rejects tokens that expire within 30 seconds, so the Python SDK uses 40
+    /// seconds. NOTE: a lifetime under 120 s gets a lead under those 30 s, which only a workspace
+    /// with a shorter rejection window (such as the emulator configured for tests) accepts.
     pub(crate) expiry_margin: Duration,
     /// The maximum lead before expiry at which a token turns stale. The lead is half the lifetime
     /// when that is shorter.
@@ -70,7 +73,7 @@ impl AccessToken {
             value,
             expiry,
             stale_at: expiry - lead,
-            expired_at: expiry - policy.expiry_margin.min(lifetime),
+            expired_at: expiry - policy.expiry_margin.min(lifetime / 4),
         }
     }
 
@@ -189,11 +192,28 @@ mod tests {
     }
 
     #[test]
-    fn token_shorter_than_margin_is_expired_at_once() {
+    fn five_second_token_expires_a_quarter_early() {
         let issued = Instant::now();
         let token = token(5, issued);
-        assert_eq!(token.freshness(issued), Freshness::Expired);
-        assert!(token.is_unexpired(issued + Duration::from_secs(4)));
+        let at = |millis| issued + Duration::from_millis(millis);
+        assert_eq!(token.freshness(issued), Freshness::Fresh);
+        // Stale at expiry - min(2.5 s, 20 min) = 2.5 s.
+        assert_eq!(token.freshness(at(2_499)), Freshness::Fresh);
+        assert_eq!(token.freshness(at(2_500)), Freshness::Stale);
+        // Expired at expiry - min(40 s, 1.25 s) = 3.75 s.
+        assert_eq!(token.freshness(at(3_749)), Freshness::Stale);
+        assert_eq!(token.freshness(at(3_750)), Freshness::Expired);
+        assert!(token.is_unexpired(at(4_999)));
+    }
+
+    #[test]
+    fn two_minute_token_expires_a_quarter_early() {
+        let issued = Instant::now();
+        let token = token(120, issued);
+        let at = |seconds| issued + Duration::from_secs(seconds);
+        // Expired at expiry - min(40 s, 30 s) = 90 s.
+        assert_eq!(token.freshness(at(89)), Freshness::Stale);
+        assert_eq!(token.freshness(at(90)), Freshness::Expired);
     }
 
     #[test]

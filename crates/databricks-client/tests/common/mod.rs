@@ -5,9 +5,13 @@
     reason = "each test binary uses a different subset of these helpers"
 )]
 
+pub mod logs;
+pub mod metrics;
+
 use std::net::SocketAddr;
 use std::sync::mpsc;
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 use databricks_client::{Credentials, SecretString, Workspace, WorkspaceClient, WorkspaceOptions};
 use serde_json::Value;
@@ -20,6 +24,7 @@ pub const SP_CLIENT_ID: &str = "6f1c2a3e-0000-4000-8000-000000000001";
 pub const SP_SECRET: &str = "dev-sp-secret";
 pub const TOKEN_CALL: &str = "POST /oidc/v1/token";
 pub const ME_CALL: &str = "GET /api/2.0/preview/scim/v2/Me";
+pub const ME_PATH: &str = "/api/2.0/preview/scim/v2/Me";
 
 /// An emulator on a loopback port, served by its own thread and Tokio runtime so that the
 /// test's runtime (and any tracing subscriber set on the test thread) runs only client code.
@@ -34,10 +39,12 @@ impl TestEmulator {
         TestEmulator::start_with(Fixture::default_fixture())
     }
 
-    /// Starts the default fixture with OAuth tokens that live `ttl_seconds`.
-    pub fn start_with_token_ttl(ttl_seconds: u64) -> TestEmulator {
+    /// Starts the default fixture with OAuth tokens that live `ttl_seconds` and are accepted
+    /// until they expire.
+    pub fn start_with_short_tokens(ttl_seconds: u64) -> TestEmulator {
         let mut fixture = Fixture::default_fixture();
         fixture.workspace.oauth_token_ttl_seconds = ttl_seconds;
+        fixture.workspace.token_rejection_window_seconds = 0;
         TestEmulator::start_with(fixture)
     }
 
@@ -80,6 +87,10 @@ impl TestEmulator {
         Workspace::new(&self.base_url, WorkspaceOptions::default()).expect("emulator URL is valid")
     }
 
+    pub fn workspace_with(&self, options: WorkspaceOptions) -> Workspace {
+        Workspace::new(&self.base_url, options).expect("emulator URL is valid")
+    }
+
     pub fn user_client(&self, token: &str) -> WorkspaceClient {
         self.workspace()
             .client(Credentials::UserToken(SecretString::from(token)))
@@ -98,13 +109,55 @@ impl TestEmulator {
 
     /// Returns how often the emulator served `call` (such as `"POST /oidc/v1/token"`).
     pub async fn call_count(&self, call: &str) -> u64 {
+        self.calls().await["counts"][call].as_u64().unwrap_or(0)
+    }
+
+    /// Returns how many `call` requests the emulator is handling now.
+    pub async fn in_flight(&self, call: &str) -> u64 {
+        self.calls().await["in_flight"][call].as_u64().unwrap_or(0)
+    }
+
+    /// Polls until `in_flight(call)` is `expected`, for at most five seconds, and returns the
+    /// last value read.
+    pub async fn wait_for_in_flight(&self, call: &str, expected: u64) -> u64 {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        loop {
+            let value = self.in_flight(call).await;
+            if value == expected || tokio::time::Instant::now() >= deadline {
+                return value;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    async fn calls(&self) -> Value {
         let response = control_client()
             .get(format!("{}/__emulator/calls", self.base_url))
             .send()
             .await
             .expect("control plane answers");
-        let body: Value = response.json().await.expect("call counts are JSON");
-        body["counts"][call].as_u64().unwrap_or(0)
+        response.json().await.expect("call counts are JSON")
+    }
+
+    /// Queues a fault (the JSON body of `POST /__emulator/faults`).
+    pub async fn add_fault(&self, fault: Value) {
+        let response = control_client()
+            .post(format!("{}/__emulator/faults", self.base_url))
+            .json(&fault)
+            .send()
+            .await
+            .expect("control plane answers");
+        assert_eq!(response.status().as_u16(), 201, "fault {fault} rejected");
+    }
+
+    /// Removes every queued fault.
+    pub async fn clear_faults(&self) {
+        let response = control_client()
+            .delete(format!("{}/__emulator/faults", self.base_url))
+            .send()
+            .await
+            .expect("control plane answers");
+        assert!(response.status().is_success(), "{}", response.status());
     }
 
     /// Mints a token for `user_name` through the control plane.
