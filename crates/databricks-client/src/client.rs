@@ -76,12 +76,21 @@ impl WorkspaceClient {
 
     async fn send_once(&self, request: &ApiRequest) -> Result<RawResponse, ApiError> {
         let authorization = self.authorization().await?;
-        let builder = self
+        let mut builder = self
             .workspace
             .http()
             .request(request.method.clone(), self.workspace.url(&request.path))
             .header(AUTHORIZATION, authorization)
             .header(ACCEPT, "application/json");
+        if let Some(body) = &request.body {
+            builder = builder.json(body);
+        }
+        if !request.query.is_empty() {
+            builder = builder.query(&request.query);
+        }
+        if let Some(timeout) = request.timeout {
+            builder = builder.timeout(timeout);
+        }
 
         let started = Instant::now();
         let result = transport::execute(builder, &request.describe()).await;

@@ -55,10 +55,13 @@ mod credentials;
 mod current_user;
 mod error;
 mod host;
+mod lakebase;
 mod oauth;
 mod request;
 mod resilience;
+mod serving;
 mod transport;
+mod unity_catalog;
 mod workspace;
 
 pub use secrecy::{ExposeSecret, SecretString};
@@ -68,5 +71,10 @@ pub use credentials::{AuthType, Credentials};
 pub use current_user::CurrentUser;
 pub use error::{ApiError, ErrorKind, MAX_RETRY_AFTER};
 pub use host::{ConfigError, normalize_host};
+pub use lakebase::{DatabaseCredential, DatabaseInstance};
 pub use resilience::{BreakerOptions, BreakerState, RetryOptions};
+pub use serving::{EndpointState, Invocation, ServingEndpoint};
+pub use unity_catalog::{
+    CatalogInfo, ColumnInfo, MAX_PAGES, Page, PageRequest, SchemaInfo, TableInfo,
+};
 pub use workspace::{Workspace, WorkspaceOptions};

@@ -64,7 +64,7 @@ impl Resilience {
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T, ApiError>>,
     {
-        let deadline = Instant::now() + self.request_timeout;
+        let deadline = Instant::now() + request.timeout.unwrap_or(self.request_timeout);
         let policy = CallPolicy::new(request, user_token);
         let permit = self.breaker.admit();
         let route = request.route_label();
@@ -91,7 +91,7 @@ impl Resilience {
             format!(
                 "{}: no response within the request timeout of {} ms, retries included",
                 request.describe(),
-                self.request_timeout.as_millis()
+                request.timeout.unwrap_or(self.request_timeout).as_millis()
             ),
         )
     }
