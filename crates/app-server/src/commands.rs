@@ -3,11 +3,13 @@
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Instant;
 
 use anyhow::Context;
 use secrecy::{ExposeSecret, SecretString};
 
 use app_server::config::Config;
+use app_server::lakebase::{self, RefreshPolicy};
 use app_server::state::AppState;
 use app_server::store::{self, Store, StoreOptions};
 use app_server::{dev, http, serve};
@@ -20,6 +22,17 @@ pub struct DevArgs {
     /// Workspace fixture (TOML) for the emulator; the built-in default when omitted.
     #[arg(long)]
     fixture: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct MetricsSummaryArgs {
+    /// URL of the app's metrics endpoint (http or https).
+    #[arg(long, default_value = "http://127.0.0.1:8000/metrics")]
+    url: String,
+    /// Seconds between two scrapes, for the figures of that window; 0 makes one scrape and
+    /// reports everything since the app started.
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=3600))]
+    window: u64,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -38,15 +51,17 @@ pub enum MigrateAction {
 
 /// `app-server serve`: production mode.
 pub async fn serve() -> anyhow::Result<()> {
+    let started = Instant::now();
     let config = Config::from_env()?;
     let store = open_store(&config).await?;
     let addr = SocketAddr::from((config.bind_address, config.port));
     let state = AppState::new(config, store)?;
-    serve::run(addr, http::router(state.clone()), state).await
+    serve::run(addr, http::router(state.clone()), state, started).await
 }
 
 /// `app-server dev`: the emulator in-process, SQLite under `.data/`, and the dev proxy layer.
 pub async fn dev(args: DevArgs) -> anyhow::Result<()> {
+    let started = Instant::now();
     let fixture = match &args.fixture {
         Some(path) => workspace_emulator::Fixture::from_path(path)?,
         None => workspace_emulator::Fixture::default_fixture(),
@@ -66,9 +81,10 @@ pub async fn dev(args: DevArgs) -> anyhow::Result<()> {
         "DATABRICKS_CLIENT_SECRET" => {
             Some(workspace_emulator::DEFAULT_SERVICE_PRINCIPAL_SECRET.to_owned())
         }
+        // SQLite is the default unless Lakebase is configured, which excludes DATABASE_URL.
         "DATABASE_URL" => std::env::var(name)
             .ok()
-            .or_else(|| Some("sqlite://.data/app.db".to_owned())),
+            .or_else(|| (!lakebase_requested()).then(|| "sqlite://.data/app.db".to_owned())),
         _ => std::env::var(name).ok(),
     })?;
     let store = open_store(&config).await?;
@@ -78,7 +94,7 @@ pub async fn dev(args: DevArgs) -> anyhow::Result<()> {
     let router = proxy.wrap(http::router(state.clone()));
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, args.port));
     println!("app-server dev: open http://{addr}/ (workspace emulator at {host})");
-    let result = serve::run(addr, router, state).await;
+    let result = serve::run(addr, router, state, started).await;
     emulator.shutdown().await;
     result
 }
@@ -104,9 +120,11 @@ fn dev_users(fixture: &workspace_emulator::Fixture) -> Vec<dev::DevUser> {
 pub async fn migrate(action: MigrateAction) -> anyhow::Result<()> {
     let url = std::env::var("DATABASE_URL")
         .ok()
-        .filter(|url| !url.trim().is_empty())
-        .context("DATABASE_URL is missing: set it to postgres://… or sqlite://…")?;
-    let store = store::connect(&SecretString::from(url), &StoreOptions::default()).await?;
+        .filter(|url| !url.trim().is_empty());
+    let store = match url {
+        Some(url) => store::connect(&SecretString::from(url), &StoreOptions::default()).await?,
+        None => lakebase_store().await?,
+    };
 
     match action {
         MigrateAction::Up => {
@@ -135,18 +153,100 @@ pub async fn migrate(action: MigrateAction) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Connects to `DATABASE_URL` when set and applies pending migrations.
-async fn open_store(config: &Config) -> anyhow::Result<Option<Arc<dyn Store>>> {
-    let Some(url) = &config.database_url else {
-        tracing::warn!("DATABASE_URL is not set: routes that need the app database answer 503");
-        return Ok(None);
+#[derive(Debug, clap::Subcommand)]
+pub enum LakebaseAction {
+    /// Connect with the configured settings and print host, database, user, sslmode, the
+    /// credential's expiry (never the password), pending migrations and missing privileges.
+    Check,
+}
+
+/// `app-server lakebase check`. Fails when the app could not use the database.
+pub async fn lakebase(action: LakebaseAction) -> anyhow::Result<()> {
+    let LakebaseAction::Check = action;
+    let config = Config::from_env()?;
+    let report = if let Some(settings) = &config.lakebase {
+        let client = lakebase::service_principal_client(&config)?
+            .context("Lakebase needs DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET")?;
+        lakebase::check(settings, &client, &store_options(&config)).await
+    } else {
+        let url = config.database_url.as_ref().context(
+            "no database is configured: set LAKEBASE_INSTANCE_NAME or PGENDPOINT for Lakebase, \
+             or DATABASE_URL",
+        )?;
+        lakebase::check_database_url(url, &store_options(&config)).await
     };
-    let options = StoreOptions {
+    print!("{report}");
+    anyhow::ensure!(report.is_ok(), "the database check failed");
+    Ok(())
+}
+
+/// Opens the Lakebase store for `migrate`, which works without `DATABASE_URL` when Lakebase is
+/// configured.
+async fn lakebase_store() -> anyhow::Result<Arc<dyn Store>> {
+    anyhow::ensure!(
+        lakebase_requested(),
+        "DATABASE_URL is missing: set it to postgres://… or sqlite://…, or set \
+         LAKEBASE_INSTANCE_NAME or PGENDPOINT for Lakebase"
+    );
+    let config = Config::from_env()?;
+    let settings = config
+        .lakebase
+        .as_ref()
+        .context("Lakebase is not configured")?;
+    let client = lakebase::service_principal_client(&config)?
+        .context("Lakebase needs DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET")?;
+    let options = store_options(&config);
+    let connected =
+        lakebase::connect(settings, &client, &options, RefreshPolicy::default()).await?;
+    Ok(connected.store)
+}
+
+/// Tells whether the environment names a Lakebase instance or endpoint.
+fn lakebase_requested() -> bool {
+    ["LAKEBASE_INSTANCE_NAME", "PGENDPOINT"]
+        .iter()
+        .any(|variable| std::env::var(variable).is_ok_and(|value| !value.trim().is_empty()))
+}
+
+fn store_options(config: &Config) -> StoreOptions {
+    StoreOptions {
         max_connections: config.database_max_connections,
         ..StoreOptions::default()
+    }
+}
+
+/// Connects to Lakebase or to `DATABASE_URL`, whichever is configured, and applies pending
+/// migrations.
+async fn open_store(config: &Config) -> anyhow::Result<Option<Arc<dyn Store>>> {
+    let options = store_options(config);
+    if let Some(settings) = &config.lakebase {
+        // A client of its own: the app state builds another one for its own calls later.
+        let client = lakebase::service_principal_client(config)?
+            .context("Lakebase needs DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET")?;
+        let connected =
+            lakebase::connect(settings, &client, &options, RefreshPolicy::default()).await?;
+        let store: Arc<dyn Store> = connected.store;
+        let applied = store.migrate_up().await?;
+        tracing::info!(backend = ?store.backend(), applied_migrations = applied.len(), "app database ready");
+        return Ok(Some(store));
+    }
+    let Some(url) = &config.database_url else {
+        tracing::warn!(
+            "no database is configured (DATABASE_URL, LAKEBASE_INSTANCE_NAME or PGENDPOINT): \
+             routes that need the app database answer 503"
+        );
+        return Ok(None);
     };
     let store = store::connect(url, &options).await?;
     let applied = store.migrate_up().await?;
     tracing::info!(backend = ?store.backend(), applied_migrations = applied.len(), "app database ready");
     Ok(Some(store))
+}
+
+/// `app-server metrics-summary`: prints the figures of a `/metrics` endpoint for people.
+pub async fn metrics_summary(args: MetricsSummaryArgs) -> anyhow::Result<()> {
+    let window = std::time::Duration::from_secs(args.window);
+    let summary = app_server::telemetry::summary::collect(&args.url, window).await?;
+    print!("{summary}");
+    Ok(())
 }

@@ -9,7 +9,14 @@
 //! | `DATABRICKS_APP_NAME` | none | the app's name, shown in logs |
 //! | `DATABRICKS_APP_PORT` | `8000` | port `serve` listens on |
 //! | `BIND_ADDRESS` | `0.0.0.0` | address `serve` listens on; the platform requires `0.0.0.0`, `127.0.0.1` keeps a local run private |
-//! | `DATABASE_URL` | none | `postgres://…` or `sqlite://…`; without it, routes that need the database answer 503 |
+//! | `DATABASE_URL` | none | `postgres://…` or `sqlite://…` with a static password; without it (and without Lakebase), routes that need the database answer 503 |
+//! | `LAKEBASE_INSTANCE_NAME` | none | Lakebase Provisioned instance the app mints its database credential for (`POST /api/2.0/database/credentials`) |
+//! | `PGENDPOINT` | none | Lakebase Autoscaling endpoint `projects/…/branches/…/endpoints/…` (`POST /api/2.0/postgres/credentials`); set this or `LAKEBASE_INSTANCE_NAME` |
+//! | `PGHOST` (`LAKEBASE_HOST`) | the instance's `read_write_dns` | Lakebase host; required with `PGENDPOINT` |
+//! | `PGPORT` (`LAKEBASE_PORT`) | `5432` | Lakebase port |
+//! | `PGDATABASE` (`LAKEBASE_DATABASE`) | `databricks_postgres` | database name |
+//! | `PGUSER` | the service principal's SCIM userName | Postgres role |
+//! | `PGSSLMODE` | `require`; `prefer` for a loopback host | `disable`, `allow`, `prefer`, `require`, `verify-ca` or `verify-full`; a non-loopback host needs TLS |
 //! | `DATABASE_MAX_CONNECTIONS` | `10` | size of the database connection pool, 1 to 1000 |
 //! | `UPSTREAM_TIMEOUT_SECONDS` | `30` | time limit of one workspace API call, retries included, 1 to 600 |
 //! | `IDENTITY_CACHE_TTL_SECONDS` | `60` | how long a verified user identity is reused, at most 3600; `0` re-verifies every request |
@@ -42,6 +49,8 @@ pub struct Config {
     pub port: u16,
     pub bind_address: IpAddr,
     pub database_url: Option<SecretString>,
+    /// Lakebase with a rotating credential; `None` when not configured.
+    pub lakebase: Option<crate::lakebase::LakebaseSettings>,
     pub database_max_connections: u32,
     pub upstream_timeout: Duration,
     pub identity_cache_ttl: Duration,
@@ -99,6 +108,12 @@ impl Config {
             "an IP address such as 0.0.0.0 or 127.0.0.1",
         );
         let database_url = reader.optional("DATABASE_URL").map(SecretString::from);
+        let lakebase = crate::lakebase::settings::from_lookup(
+            &reader.lookup,
+            database_url.is_some(),
+            service_principal.is_some(),
+            &mut reader.problems,
+        );
         let database_max_connections =
             reader.in_range("DATABASE_MAX_CONNECTIONS", 10_u32, 1..=1_000);
         let upstream_timeout_seconds = reader.in_range("UPSTREAM_TIMEOUT_SECONDS", 30_u64, 1..=600);
@@ -126,6 +141,7 @@ impl Config {
             port,
             bind_address,
             database_url,
+            lakebase,
             database_max_connections,
             upstream_timeout: Duration::from_secs(upstream_timeout_seconds),
             identity_cache_ttl: Duration::from_secs(identity_cache_ttl_seconds),

@@ -10,6 +10,7 @@ pub mod dev;
 pub mod domain;
 pub mod error;
 pub mod http;
+pub mod lakebase;
 pub mod serve;
 pub mod state;
 pub mod store;

@@ -33,11 +33,19 @@ enum Command {
     Serve,
     /// Run locally against a built-in workspace emulator, with SQLite unless DATABASE_URL is set.
     Dev(commands::DevArgs),
-    /// Apply, revert or list database migrations of DATABASE_URL.
+    /// Apply, revert or list database migrations of DATABASE_URL, or of Lakebase without it.
     Migrate {
         #[command(subcommand)]
         action: commands::MigrateAction,
     },
+    /// Check the database settings (Lakebase or DATABASE_URL) and print what to fix.
+    Lakebase {
+        #[command(subcommand)]
+        action: commands::LakebaseAction,
+    },
+    /// Scrape a /metrics endpoint and print request rates by authentication mode, latency
+    /// percentiles, upstream success rates, the circuit breaker state and active users.
+    MetricsSummary(commands::MetricsSummaryArgs),
 }
 
 #[tokio::main]
@@ -50,6 +58,8 @@ async fn main() -> std::process::ExitCode {
         Command::Serve => commands::serve().await,
         Command::Dev(args) => commands::dev(args).await,
         Command::Migrate { action } => commands::migrate(action).await,
+        Command::Lakebase { action } => commands::lakebase(action).await,
+        Command::MetricsSummary(args) => commands::metrics_summary(args).await,
     };
 
     match result {

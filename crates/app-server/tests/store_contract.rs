@@ -599,7 +599,7 @@ mod cases {
         let fixture = Fixture::migrated(backend).await;
         let alice = user("alice");
         let mut log = inference_log(0);
-        log.status = "timeout".to_owned();
+        "timeout".clone_into(&mut log.status);
         log.error_message = Some("no response within 30 s".to_owned());
         fixture
             .store

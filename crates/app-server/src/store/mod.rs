@@ -26,6 +26,7 @@ pub use error::StoreError;
 pub use inference_log::{InferenceLog, UserInferenceLog};
 pub use migrations::{MigrationInfo, MigrationStatus};
 pub use postgres::PostgresStore;
+pub(crate) use postgres::{is_invalid_password, pool_options};
 pub use rotation::{CredentialHealth, PasswordRotation};
 pub use sqlite::SqliteStore;
 
@@ -56,6 +57,10 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     fn credential_health(&self) -> CredentialHealth {
         CredentialHealth::Static
     }
+
+    /// Closes the connection pool at shutdown: waits until every connection in use is returned,
+    /// then closes them all. Later calls fail. The default does nothing.
+    async fn close(&self) {}
 
     /// Inserts the user or updates `display_name` and `last_seen_at` (the caller throttles calls to
     /// about once a minute per user).

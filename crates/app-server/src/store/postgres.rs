@@ -53,6 +53,11 @@ impl PostgresStore {
         }
     }
 
+    /// Returns the pool, for checks that query the catalog directly.
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
     /// Parses `url` and opens a pool with at least one live connection.
     pub(super) async fn connect(url: &str, options: &StoreOptions) -> Result<Self, StoreError> {
         let connect_options = PgConnectOptions::from_str(url)
@@ -180,6 +185,10 @@ impl PostgresStore {
 impl Store for PostgresStore {
     fn backend(&self) -> Backend {
         Backend::Postgres
+    }
+
+    async fn close(&self) {
+        self.pool.close().await;
     }
 
     async fn ping(&self) -> Result<(), StoreError> {

@@ -113,6 +113,10 @@ impl Store for SqliteStore {
         Backend::Sqlite
     }
 
+    async fn close(&self) {
+        self.pool.close().await;
+    }
+
     async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())

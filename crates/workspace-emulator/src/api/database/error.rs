@@ -14,7 +14,7 @@ pub(super) struct DatabaseApiError {
 }
 
 impl DatabaseApiError {
-    pub(super) fn malformed(rejection: JsonRejection) -> Self {
+    pub(super) fn malformed(rejection: &JsonRejection) -> Self {
         Self {
             status: StatusCode::BAD_REQUEST,
             error_code: "MALFORMED_REQUEST",
@@ -39,7 +39,7 @@ impl DatabaseApiError {
     }
 
     /// 500 when the local PostgreSQL server did not accept the new password. This is the
-    /// emulator's own failure, so the message says what to check.
+    /// emulator's own failure, so the message names what to check.
     pub(super) fn role_update_failed(role: &str, error: &sqlx::Error) -> Self {
         tracing::error!(database.role = role, %error, "cannot set the database role's password");
         Self {

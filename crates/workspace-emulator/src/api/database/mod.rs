@@ -31,7 +31,7 @@ use crate::auth::Caller;
 use crate::fixture::DatabaseInstanceFixture;
 use crate::state::AppState;
 
-/// The routes of this module.
+/// Builds the routes of this module.
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/2.0/database/instances/{name}", get(get_instance))
@@ -84,7 +84,7 @@ async fn generate_database_credential(
     Caller(principal): Caller,
     body: Result<Json<DatabaseCredentialRequest>, JsonRejection>,
 ) -> Result<Json<Value>, DatabaseApiError> {
-    let Json(request) = body.map_err(DatabaseApiError::malformed)?;
+    let Json(request) = body.map_err(|rejection| DatabaseApiError::malformed(&rejection))?;
     if request.instance_names.is_empty() && request.claims.is_empty() {
         return Err(DatabaseApiError::invalid_parameter(
             "At least one of instance_names or claims must be specified.",
@@ -106,7 +106,7 @@ async fn generate_postgres_credential(
     Caller(principal): Caller,
     body: Result<Json<PostgresCredentialRequest>, JsonRejection>,
 ) -> Result<Json<Value>, DatabaseApiError> {
-    let Json(request) = body.map_err(DatabaseApiError::malformed)?;
+    let Json(request) = body.map_err(|rejection| DatabaseApiError::malformed(&rejection))?;
     let Some(endpoint) = request.endpoint.filter(|name| !name.trim().is_empty()) else {
         return Err(DatabaseApiError::invalid_parameter(
             "endpoint is required: projects/{project_id}/branches/{branch_id}/endpoints/{endpoint_id}",
@@ -200,7 +200,7 @@ fn instance_body(instance: &DatabaseInstanceFixture, state: &AppState) -> Value 
     })
 }
 
-/// A UUID derived from the instance name, so it stays the same across calls and restarts.
+/// Derives a UUID from the instance name, so it stays the same across calls and restarts.
 fn instance_uid(name: &str) -> uuid::Uuid {
     let digest = Sha256::digest(name.as_bytes());
     let mut bytes = [0_u8; 16];

@@ -1,7 +1,10 @@
 //! Sets a minted credential as a role's password on the local PostgreSQL server.
 
+use std::str::FromStr as _;
+
 use secrecy::{ExposeSecret as _, SecretString};
-use sqlx::{AssertSqlSafe, Connection as _, PgConnection};
+use sqlx::postgres::PgConnectOptions;
+use sqlx::{AssertSqlSafe, ConnectOptions as _, Connection as _, PgConnection};
 
 /// SQLSTATE `duplicate_object`: another request created the role first.
 const DUPLICATE_OBJECT: &str = "42710";
@@ -15,7 +18,11 @@ pub(super) async fn set_password(
     password: &SecretString,
     valid_until: &str,
 ) -> Result<(), sqlx::Error> {
-    let mut admin = PgConnection::connect(admin_url.expose_secret()).await?;
+    // The statements carry the password, so sqlx must not log them.
+    let mut admin = PgConnectOptions::from_str(admin_url.expose_secret())?
+        .disable_statement_logging()
+        .connect()
+        .await?;
     let exists: bool =
         sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)")
             .bind(role)
