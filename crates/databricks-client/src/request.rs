@@ -23,8 +23,6 @@ pub(crate) struct ApiRequest {
     pub(crate) path: String,
     /// The JSON body of a `POST`, or `None`.
     pub(crate) body: Option<serde_json::Value>,
-    /// The JSON body of a `POST`, or `None`.
-    pub(crate) body: Option<serde_json::Value>,
     pub(crate) idempotency: Idempotency,
     /// Whether the call looks up the caller's identity (SCIM `Me`). With a user token, its 401
     /// and 403 answers are retried like a 503. NOTE: the platform does not document whether such
@@ -43,7 +41,6 @@ impl ApiRequest {
             method: Method::GET,
             route,
             path: route.to_owned(),
-            body: None,
             body: None,
             idempotency: Idempotency::Safe,
             identity_lookup: false,
@@ -96,24 +93,6 @@ impl ApiRequest {
     pub(crate) fn with_timeout(mut self, timeout: std::time::Duration) -> ApiRequest {
         self.timeout = Some(timeout);
         self
-    }
-
-    /// Sets the path of a call whose route has a parameter, such as `/instances/{name}`.
-    pub(crate) fn with_path(mut self, path: String) -> ApiRequest {
-        self.path = path;
-        self
-    }
-}
-
-impl ApiRequest {
-    /// Builds a `POST` of the fixed path `route` with a JSON body. Only for calls that may safely
-    /// run twice, such as minting a database credential.
-    pub(crate) fn post_json(route: &'static str, body: serde_json::Value) -> ApiRequest {
-        ApiRequest {
-            method: Method::POST,
-            body: Some(body),
-            ..ApiRequest::get(route)
-        }
     }
 
     /// Sets the path of a call whose route has a parameter, such as `/instances/{name}`.
