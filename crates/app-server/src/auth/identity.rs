@@ -16,6 +16,8 @@ use super::jwt;
 use crate::domain::UserId;
 use crate::error::{AppError, ErrorCode};
 use crate::state::AppState;
+use crate::telemetry;
+use crate::telemetry::metrics::upstream::SCIM;
 
 /// Seconds a client is told to wait after a 429 that carried no `Retry-After`.
 const DEFAULT_RETRY_AFTER_SECONDS: u64 = 60;
@@ -85,6 +87,10 @@ impl IdentityResolver {
     ///
     /// A JWT whose `exp` has passed is rejected here without a workspace call.
     pub async fn resolve(&self, token: &SecretString) -> Result<UserIdentity, AppError> {
+        telemetry::metrics::auth::observe_identity(self.verify(token)).await
+    }
+
+    async fn verify(&self, token: &SecretString) -> Result<UserIdentity, AppError> {
         let now = SystemTime::now();
         let expires_at = jwt::expiry(token.expose_secret());
         if expires_at.is_some_and(|exp| exp <= now) {
@@ -102,10 +108,14 @@ impl IdentityResolver {
 
         let lifetime = cache_lifetime(self.ttl, expires_at, now);
         let digest: TokenDigest = Sha256::digest(token.expose_secret().as_bytes()).into();
-        let identity = cache
-            .try_get_with(digest, self.look_up(token, lifetime))
-            .await
-            .map_err(|error| (*error).clone())?;
+        let entry = cache
+            .entry(digest)
+            .or_try_insert_with(self.look_up(token, lifetime))
+            .await;
+        telemetry::metrics::auth::record_identity_cache(
+            entry.as_ref().is_ok_and(|e| !e.is_fresh()),
+        );
+        let identity = entry.map_err(|error| (*error).clone())?.into_value();
         Ok(identity.with_token(token.clone()))
     }
 
@@ -115,10 +125,10 @@ impl IdentityResolver {
         lifetime: Duration,
     ) -> Result<CachedIdentity, AppError> {
         let client = self.workspace.client(Credentials::UserToken(token.clone()));
-        let user = client
-            .current_user()
-            .await
-            .map_err(|error| identity_lookup_error(&error))?;
+        let user =
+            telemetry::metrics::upstream::observe(SCIM, "current_user", client.current_user())
+                .await
+                .map_err(|error| identity_lookup_error(&error))?;
         verified_identity(user, lifetime)
     }
 }

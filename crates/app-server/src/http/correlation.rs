@@ -66,6 +66,7 @@ pub async fn layer(mut request: Request, next: Next) -> Response {
         http.method = %request.method(),
         http.route = %route,
         auth.mode = tracing::field::Empty,
+        user.id_hash = tracing::field::Empty,
     );
 
     let started = Instant::now();

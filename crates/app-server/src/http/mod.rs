@@ -2,6 +2,7 @@
 
 pub mod correlation;
 pub mod json;
+pub mod metrics;
 pub mod path;
 pub mod routes;
 
@@ -19,8 +20,11 @@ use crate::state::AppState;
 /// Largest request body the API reads, in bytes.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
-/// Builds the app's router: API routes, then static assets for everything else.
+/// Builds the app's router: API routes, then static assets for everything else, and
+/// `GET /metrics`, which stays outside the request layers so that scrapes are neither counted nor
+/// logged. Installs the process's metrics recorder when it is not installed yet.
 pub fn router(state: AppState) -> Router {
+    crate::telemetry::metrics::install();
     let static_files = routes::assets::service(&state.config.static_dir);
 
     Router::new()
@@ -46,7 +50,9 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn(auth::context::layer))
         .layer(CatchPanicLayer::custom(routes::panic_response))
+        .layer(middleware::from_fn(metrics::layer))
         .layer(middleware::from_fn(correlation::layer))
+        .route(metrics::METRICS_PATH, get(metrics::scrape))
         .with_state(state)
 }
 

@@ -1,5 +1,5 @@
 //! Structured logs: JSON lines by default, each carrying the request span's fields
-//! (`correlation_id`, `auth.mode`, `http.route`).
+//! (`correlation_id`, `auth.mode`, `http.route` and, once the user is verified, `user.id_hash`).
 
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::MakeWriter;
@@ -16,7 +16,7 @@ pub enum LogFormat {
 }
 
 /// Installs the global subscriber writing to stdout. `RUST_LOG` overrides the default `info`.
-pub fn init(format: LogFormat) {
+pub fn init_logs(format: LogFormat) {
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(DEFAULT_FILTER));
     let builder = tracing_subscriber::fmt().with_env_filter(filter);
