@@ -22,7 +22,7 @@ SPECS=(
 # Specs of pages whose API routes app-server does not serve yet. Each switch stays 0 until the
 # routes exist: the catalog browser and model playground need /api/unity-catalog/* and
 # /api/model-serving/*, the admin page needs /api/admin/*.
-E2E_CATALOG_AND_SERVING=${E2E_CATALOG_AND_SERVING:-0}
+E2E_CATALOG_AND_SERVING=${E2E_CATALOG_AND_SERVING:-1}
 E2E_ADMIN=${E2E_ADMIN:-0}
 if [[ $E2E_CATALOG_AND_SERVING == 1 ]]; then
     SPECS+=(e2e/specs/catalog.spec.mjs e2e/specs/playground.spec.mjs)

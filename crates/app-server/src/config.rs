@@ -7,7 +7,7 @@
 //! | `DATABRICKS_CLIENT_SECRET` | none | the service principal's OAuth secret |
 //! | `DATABRICKS_WORKSPACE_ID` | none | numeric workspace id; otherwise read from SCIM `Me` |
 //! | `DATABRICKS_APP_NAME` | none | the app's name, shown in logs |
-//! | `DATABRICKS_APP_PORT` | `8000` | port `serve` listens on |
+//! | `DATABRICKS_APP_PORT` | `8000` | port `serve` listens on; `0` picks a free port, which the `listening` log line shows |
 //! | `BIND_ADDRESS` | `0.0.0.0` | address `serve` listens on; the platform requires `0.0.0.0`, `127.0.0.1` keeps a local run private |
 //! | `DATABASE_URL` | none | `postgres://…` or `sqlite://…` with a static password; without it (and without Lakebase), routes that need the database answer 503 |
 //! | `LAKEBASE_INSTANCE_NAME` | none | Lakebase Provisioned instance the app mints its database credential for (`POST /api/2.0/database/credentials`) |
@@ -21,6 +21,9 @@
 //! | `UPSTREAM_TIMEOUT_SECONDS` | `30` | time limit of one workspace API call, retries included, 1 to 600 |
 //! | `IDENTITY_CACHE_TTL_SECONDS` | `60` | how long a verified user identity is reused, at most 3600; `0` re-verifies every request |
 //! | `IDENTITY_CACHE_MAX_ENTRIES` | `50000` | the most identities cached at once |
+//! | `REQUIRED_USER_SCOPES` | `unity-catalog model-serving` | OAuth scopes the app's pages need from user tokens; `/api/auth/status` lists the missing ones |
+//! | `SHUTDOWN_DRAIN_SECONDS` | `14` | seconds from SIGTERM to exit, 1 to 14: the platform kills the app 15 s after SIGTERM |
+//! | `SHUTDOWN_READINESS_DELAY_MS` | `0` | milliseconds after SIGTERM during which `/api/ready` returns 503 while new connections are still served, so that a load balancer polling it stops routing first; counts toward the drain deadline |
 //! | `STATIC_DIR` | `client/dist` | built front end served at `/` |
 //! | `LOG_FORMAT` | `json` | `json` or `text` |
 //! | `RUST_LOG` | `info` | log filter, `tracing_subscriber::EnvFilter` syntax |
@@ -55,11 +58,23 @@ pub struct Config {
     pub upstream_timeout: Duration,
     pub identity_cache_ttl: Duration,
     pub identity_cache_max_entries: u64,
+    pub required_user_scopes: Vec<String>,
     pub static_dir: PathBuf,
+    /// Time from SIGTERM to exit, below the platform's 15 s.
+    pub shutdown_drain: Duration,
+    /// Time after SIGTERM during which new connections are still accepted; less than
+    /// `shutdown_drain`.
+    pub shutdown_readiness_delay: Duration,
 }
+
+/// The longest accepted drain deadline: the platform kills an app 15 s after SIGTERM.
+pub const MAX_SHUTDOWN_DRAIN_SECONDS: u64 = 14;
 
 /// The longest accepted identity cache TTL: one hour, the lifetime of a Databricks OAuth user token.
 pub const MAX_IDENTITY_CACHE_TTL_SECONDS: u64 = 3_600;
+
+/// The scopes the Unity Catalog and Model Serving pages need.
+pub const DEFAULT_REQUIRED_USER_SCOPES: &str = "unity-catalog model-serving";
 
 /// Every problem found in the environment, so one start-up attempt shows them all.
 #[derive(Debug, thiserror::Error)]
@@ -101,7 +116,7 @@ impl Config {
             ));
         }
         let app_name = reader.optional("DATABRICKS_APP_NAME");
-        let port = reader.in_range("DATABRICKS_APP_PORT", 8000_u16, 1..=u16::MAX);
+        let port = reader.in_range("DATABRICKS_APP_PORT", 8000_u16, 0..=u16::MAX);
         let bind_address = reader.parsed(
             "BIND_ADDRESS",
             IpAddr::from([0, 0, 0, 0]),
@@ -124,9 +139,18 @@ impl Config {
         );
         let identity_cache_max_entries =
             reader.in_range("IDENTITY_CACHE_MAX_ENTRIES", 50_000_u64, 1..=10_000_000);
+        let required_user_scopes = reader
+            .optional("REQUIRED_USER_SCOPES")
+            .unwrap_or_else(|| DEFAULT_REQUIRED_USER_SCOPES.to_owned())
+            .split([' ', ','])
+            .filter(|scope| !scope.is_empty())
+            .map(str::to_owned)
+            .collect();
         let static_dir = reader
             .optional("STATIC_DIR")
             .map_or_else(|| PathBuf::from("client/dist"), PathBuf::from);
+
+        let (shutdown_drain, shutdown_readiness_delay) = reader.shutdown_timing();
 
         if !reader.problems.is_empty() {
             return Err(ConfigError {
@@ -146,7 +170,10 @@ impl Config {
             upstream_timeout: Duration::from_secs(upstream_timeout_seconds),
             identity_cache_ttl: Duration::from_secs(identity_cache_ttl_seconds),
             identity_cache_max_entries,
+            required_user_scopes,
             static_dir,
+            shutdown_drain,
+            shutdown_readiness_delay,
         })
     }
 }
@@ -200,6 +227,26 @@ impl<F: Fn(&str) -> Option<String>> Reader<F> {
             ));
             default
         }
+    }
+
+    /// Reads the drain deadline and the readiness delay, which must end before the deadline.
+    fn shutdown_timing(&mut self) -> (Duration, Duration) {
+        let drain_seconds = self.in_range(
+            "SHUTDOWN_DRAIN_SECONDS",
+            MAX_SHUTDOWN_DRAIN_SECONDS,
+            1..=MAX_SHUTDOWN_DRAIN_SECONDS,
+        );
+        let delay_ms = self.in_range("SHUTDOWN_READINESS_DELAY_MS", 0_u64, 0..=13_000);
+        let drain = Duration::from_secs(drain_seconds);
+        let delay = Duration::from_millis(delay_ms);
+        if delay >= drain {
+            self.problem(format!(
+                "SHUTDOWN_READINESS_DELAY_MS ({delay_ms}) must be less than \
+                 SHUTDOWN_DRAIN_SECONDS ({drain_seconds} s), which includes it"
+            ));
+            return (drain, Duration::ZERO);
+        }
+        (drain, delay)
     }
 
     fn service_principal(&mut self) -> Option<ServicePrincipalConfig> {

@@ -104,6 +104,11 @@ impl AppError {
         )
     }
 
+    /// A `VALIDATION_ERROR` for an invalid path or query parameter.
+    pub fn invalid_parameter(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, ErrorCode::ValidationError, detail)
+    }
+
     pub fn lakebase_not_configured() -> Self {
         Self::new(
             StatusCode::SERVICE_UNAVAILABLE,

@@ -5,6 +5,7 @@
 //! user id the workspace verified.
 
 pub mod auth;
+pub mod background;
 pub mod config;
 pub mod dev;
 pub mod domain;
@@ -12,6 +13,7 @@ pub mod error;
 pub mod http;
 pub mod lakebase;
 pub mod serve;
+pub mod services;
 pub mod state;
 pub mod store;
 pub mod telemetry;

@@ -9,6 +9,7 @@ use moka::future::Cache;
 
 use crate::auth::identity::IdentityCacheOptions;
 use crate::auth::{IdentityResolver, UserIdentity};
+use crate::background::BackgroundTasks;
 use crate::config::Config;
 use crate::domain::UserId;
 use crate::store::Store;
@@ -28,6 +29,8 @@ pub struct AppState {
     pub service_principal: Option<WorkspaceClient>,
     pub identities: IdentityResolver,
     pub store: Option<Arc<dyn Store>>,
+    /// Tasks that run beside the requests; shutdown stops them before it closes the database.
+    pub background: BackgroundTasks,
     recently_seen: Cache<UserId, ()>,
     draining: Arc<AtomicBool>,
 }
@@ -60,6 +63,7 @@ impl AppState {
             workspace,
             service_principal,
             store,
+            background: BackgroundTasks::new(),
             recently_seen: Cache::builder()
                 .max_capacity(LAST_SEEN_CAPACITY)
                 .time_to_live(LAST_SEEN_INTERVAL)
@@ -90,6 +94,7 @@ impl AppState {
         }
     }
 
+    /// Makes `/api/ready` answer 503 from now on.
     pub fn start_draining(&self) {
         self.draining.store(true, Ordering::SeqCst);
     }

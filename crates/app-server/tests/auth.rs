@@ -191,3 +191,30 @@ async fn workspace_info_for_user_and_service_principal() {
         assert_eq!(body["workspace_url"], app.emulator.base_url());
     }
 }
+
+#[tokio::test]
+async fn auth_status_lists_granted_and_missing_scopes() {
+    let app = TestApp::start().await;
+    let body: serde_json::Value = app
+        .http
+        .post(format!("{}/__emulator/tokens", app.emulator.base_url()))
+        .json(&serde_json::json!({"user_name": "alice@example.com", "ttl_seconds": 600, "scopes": ["unity-catalog"]}))
+        .send()
+        .await
+        .expect("mint")
+        .json()
+        .await
+        .expect("mint JSON");
+    let token = body["token"].as_str().expect("token");
+
+    let status = json_body(app.get("/api/auth/status", Some(token)).await).await;
+
+    assert_eq!(status["scopes"], serde_json::json!(["unity-catalog"]));
+    assert_eq!(
+        status["missing_scopes"],
+        serde_json::json!(["model-serving"])
+    );
+    let opaque = json_body(app.get("/api/auth/status", Some("dapi-alice-dev")).await).await;
+    assert!(opaque["scopes"].is_null());
+    assert!(opaque["missing_scopes"].is_null());
+}

@@ -20,7 +20,7 @@ fn defaults_apply_with_only_the_host() {
     assert_eq!(config.port, 8000);
     assert_eq!(config.bind_address.to_string(), "0.0.0.0");
     assert_eq!(config.upstream_timeout, Duration::from_secs(30));
-    assert_eq!(config.identity_cache_ttl, Duration::from_secs(60));
+    assert_eq!(config.identity_cache_ttl, Duration::from_mins(1));
     assert_eq!(config.database_max_connections, 10);
     assert!(config.service_principal.is_none());
     assert!(config.database_url.is_none());
@@ -29,7 +29,7 @@ fn defaults_apply_with_only_the_host() {
 #[test]
 fn every_problem_is_listed_once() {
     let error = config(&[
-        ("DATABRICKS_APP_PORT", "0"),
+        ("DATABRICKS_APP_PORT", "65536"),
         ("DATABASE_MAX_CONNECTIONS", "0"),
         ("IDENTITY_CACHE_TTL_SECONDS", "18446744073709551615"),
         ("UPSTREAM_TIMEOUT_SECONDS", "soon"),
@@ -80,4 +80,58 @@ fn ttl_zero_is_allowed() {
     .expect("valid");
 
     assert_eq!(config.identity_cache_ttl, Duration::ZERO);
+}
+
+#[test]
+fn port_zero_is_allowed() {
+    let config = config(&[
+        ("DATABRICKS_HOST", "h.example.com"),
+        ("DATABRICKS_APP_PORT", "0"),
+    ])
+    .expect("valid");
+
+    assert_eq!(config.port, 0);
+}
+
+#[test]
+fn shutdown_timing_defaults_to_fourteen_seconds() {
+    let config = config(&[("DATABRICKS_HOST", "h.example.com")]).expect("valid");
+
+    assert_eq!(config.shutdown_drain, Duration::from_secs(14));
+    assert_eq!(config.shutdown_readiness_delay, Duration::ZERO);
+}
+
+#[test]
+fn shutdown_drain_must_stay_below_fifteen_seconds() {
+    for value in ["15", "0", "soon"] {
+        let error = config(&[
+            ("DATABRICKS_HOST", "h.example.com"),
+            ("SHUTDOWN_DRAIN_SECONDS", value),
+        ])
+        .expect_err("invalid");
+
+        assert!(
+            error.to_string().contains("SHUTDOWN_DRAIN_SECONDS"),
+            "{value}: {error}"
+        );
+    }
+}
+
+#[test]
+fn readiness_delay_must_end_before_drain() {
+    let error = config(&[
+        ("DATABRICKS_HOST", "h.example.com"),
+        ("SHUTDOWN_DRAIN_SECONDS", "2"),
+        ("SHUTDOWN_READINESS_DELAY_MS", "2000"),
+    ])
+    .expect_err("invalid");
+    assert!(error.to_string().contains("SHUTDOWN_READINESS_DELAY_MS"));
+
+    let config = config(&[
+        ("DATABRICKS_HOST", "h.example.com"),
+        ("SHUTDOWN_DRAIN_SECONDS", "2"),
+        ("SHUTDOWN_READINESS_DELAY_MS", "1500"),
+    ])
+    .expect("valid");
+    assert_eq!(config.shutdown_readiness_delay, Duration::from_millis(1500));
 }

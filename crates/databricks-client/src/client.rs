@@ -68,10 +68,14 @@ impl WorkspaceClient {
     /// circuit breaker and request timeout (see the crate documentation).
     pub(crate) async fn send(&self, request: &ApiRequest) -> Result<RawResponse, ApiError> {
         let user_token = matches!(self.authenticator, Authenticator::UserToken(_));
-        self.workspace
-            .resilience()
-            .call(request, user_token, move || self.send_once(request))
-            .await
+        // Boxed because the retry and breaker state machine makes this future tens of kilobytes,
+        // which would otherwise be copied into every caller's future.
+        Box::pin(
+            self.workspace
+                .resilience()
+                .call(request, user_token, move || self.send_once(request)),
+        )
+        .await
     }
 
     async fn send_once(&self, request: &ApiRequest) -> Result<RawResponse, ApiError> {

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant, SystemTime};
 use axum::extract::FromRequestParts;
 use axum::http::StatusCode;
 use axum::http::request::Parts;
-use databricks_client::{ApiError, Credentials, CurrentUser, ErrorKind, Workspace};
+use databricks_client::{ApiError, Credentials, CurrentUser, Workspace};
 use moka::Expiry;
 use moka::future::Cache;
 use secrecy::{ExposeSecret, SecretString};
@@ -15,12 +15,10 @@ use super::context::AuthContext;
 use super::jwt;
 use crate::domain::UserId;
 use crate::error::{AppError, ErrorCode};
+use crate::services::upstream::{retry_after_or_default, upstream_error};
 use crate::state::AppState;
 use crate::telemetry;
 use crate::telemetry::metrics::upstream::SCIM;
-
-/// Seconds a client is told to wait after a 429 that carried no `Retry-After`.
-const DEFAULT_RETRY_AFTER_SECONDS: u64 = 60;
 
 /// A user whose token the workspace accepted, with the token for calls on their behalf.
 #[derive(Debug, Clone)]
@@ -238,41 +236,6 @@ pub fn identity_lookup_error(error: &ApiError) -> AppError {
         .with_retry_after(retry_after_or_default(error)),
         _ => upstream_error(error),
     }
-}
-
-/// Maps a workspace failure that is not about the caller's credentials.
-pub fn upstream_error(error: &ApiError) -> AppError {
-    if matches!(error.kind, ErrorKind::Timeout) {
-        return AppError::new(
-            StatusCode::GATEWAY_TIMEOUT,
-            ErrorCode::UpstreamTimeout,
-            "The workspace did not answer in time; try again",
-        );
-    }
-    match error.status.map(|status| status.as_u16()) {
-        Some(429) => AppError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            ErrorCode::RateLimited,
-            "The workspace is rate limiting requests; wait and try again",
-        )
-        .with_retry_after(retry_after_or_default(error)),
-        Some(status) if status < 500 => AppError::new(
-            StatusCode::BAD_GATEWAY,
-            ErrorCode::UpstreamUnavailable,
-            format!("The workspace answered {status}"),
-        ),
-        _ => AppError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            ErrorCode::UpstreamUnavailable,
-            "The workspace is unavailable; try again",
-        ),
-    }
-}
-
-fn retry_after_or_default(error: &ApiError) -> std::time::Duration {
-    error
-        .retry_after
-        .unwrap_or(std::time::Duration::from_secs(DEFAULT_RETRY_AFTER_SECONDS))
 }
 
 impl FromRequestParts<AppState> for UserIdentity {

@@ -12,11 +12,28 @@ use serde::Deserialize;
 #[derive(Debug, Deserialize)]
 struct Claims {
     exp: Option<f64>,
+    /// Space-separated OAuth scopes.
+    scope: Option<String>,
 }
 
 /// Returns the `exp` claim of a JWT-shaped token, or `None` for opaque tokens (such as PATs) and
 /// payloads without a usable `exp`.
 pub fn expiry(token: &str) -> Option<SystemTime> {
+    let seconds = claims(token)?.exp?;
+    if !seconds.is_finite() || seconds < 0.0 {
+        return None;
+    }
+    UNIX_EPOCH.checked_add(Duration::try_from_secs_f64(seconds).ok()?)
+}
+
+/// Returns the `scope` claim of a JWT-shaped token as a list, or `None` for opaque tokens and
+/// payloads without one.
+pub fn scopes(token: &str) -> Option<Vec<String>> {
+    let scope = claims(token)?.scope?;
+    Some(scope.split_whitespace().map(str::to_owned).collect())
+}
+
+fn claims(token: &str) -> Option<Claims> {
     let mut parts = token.split('.');
     let (Some(_header), Some(payload), Some(_signature), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
@@ -28,12 +45,7 @@ pub fn expiry(token: &str) -> Option<SystemTime> {
         .decode(payload)
         .or_else(|_| URL_SAFE.decode(payload))
         .ok()?;
-    let claims: Claims = serde_json::from_slice(&bytes).ok()?;
-    let seconds = claims.exp?;
-    if !seconds.is_finite() || seconds < 0.0 {
-        return None;
-    }
-    UNIX_EPOCH.checked_add(Duration::try_from_secs_f64(seconds).ok()?)
+    serde_json::from_slice(&bytes).ok()
 }
 
 /// Returns true when the token is a JWT whose `exp` is not after `now`.
@@ -71,6 +83,17 @@ mod tests {
         ] {
             assert_eq!(expiry(token), None, "token {token:?}");
         }
+    }
+
+    #[test]
+    fn reads_scope_claim() {
+        let token = jwt(r#"{"exp":1,"scope":"unity-catalog  model-serving"}"#);
+        assert_eq!(
+            scopes(&token),
+            Some(vec!["unity-catalog".to_owned(), "model-serving".to_owned()])
+        );
+        assert_eq!(scopes(&jwt(r#"{"exp":1}"#)), None);
+        assert_eq!(scopes("dapi-alice-dev"), None);
     }
 
     #[test]

@@ -4,6 +4,7 @@ pub mod correlation;
 pub mod json;
 pub mod metrics;
 pub mod path;
+pub mod query;
 pub mod routes;
 
 use axum::Router;
@@ -42,6 +43,35 @@ pub fn router(state: AppState) -> Router {
             "/api/preferences/{preference_key}",
             get(routes::preferences::get).delete(routes::preferences::delete),
         )
+        .route(
+            "/api/unity-catalog/catalogs",
+            get(routes::unity_catalog::catalogs),
+        )
+        .route(
+            "/api/unity-catalog/catalogs/{catalog}/schemas",
+            get(routes::unity_catalog::schemas),
+        )
+        .route(
+            "/api/unity-catalog/catalogs/{catalog}/schemas/{schema}/tables",
+            get(routes::unity_catalog::tables),
+        )
+        .route(
+            "/api/unity-catalog/tables/{full_name}",
+            get(routes::unity_catalog::table),
+        )
+        .route(
+            "/api/model-serving/endpoints",
+            get(routes::model_serving::endpoints),
+        )
+        .route(
+            "/api/model-serving/endpoints/{name}",
+            get(routes::model_serving::endpoint),
+        )
+        .route(
+            "/api/model-serving/invoke",
+            axum::routing::post(routes::model_serving::invoke),
+        )
+        .route("/api/model-serving/logs", get(routes::model_serving::logs))
         .route("/api", axum::routing::any(api_not_found))
         .route("/api/", axum::routing::any(api_not_found))
         .route("/api/{*rest}", axum::routing::any(api_not_found))

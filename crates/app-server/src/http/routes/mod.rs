@@ -2,7 +2,9 @@
 
 pub mod assets;
 pub mod health;
+pub mod model_serving;
 pub mod preferences;
+pub mod unity_catalog;
 pub mod user;
 
 use std::any::Any;

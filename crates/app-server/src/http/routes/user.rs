@@ -4,11 +4,12 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use databricks_client::CurrentUser;
+use secrecy::ExposeSecret;
 use serde::Serialize;
 
-use crate::auth::identity::upstream_error;
-use crate::auth::{AuthContext, AuthMode};
+use crate::auth::{AuthContext, AuthMode, jwt};
 use crate::error::{AppError, ErrorCode};
+use crate::services::upstream::upstream_error;
 use crate::state::AppState;
 
 #[derive(Debug, Serialize)]
@@ -17,6 +18,10 @@ pub struct AuthStatus {
     pub auth_mode: &'static str,
     pub has_user_identity: bool,
     pub user_id: Option<String>,
+    /// The scopes the user's token grants, when it is a JWT that lists them.
+    pub scopes: Option<Vec<String>>,
+    /// The app's required scopes the token does not grant; `None` when the grants are unknown.
+    pub missing_scopes: Option<Vec<String>>,
 }
 
 /// `GET /api/auth/status`: with a token, resolves it (401 when it fails); without one, reports the
@@ -31,8 +36,14 @@ pub async fn auth_status(
             auth_mode: AuthMode::ServicePrincipal.as_str(),
             has_user_identity: false,
             user_id: None,
+            scopes: None,
+            missing_scopes: None,
         }));
     };
+    let scopes = jwt::scopes(token.expose_secret());
+    let missing_scopes = scopes
+        .as_deref()
+        .map(|granted| missing_scopes(&state.config.required_user_scopes, granted));
 
     let identity = state.identities.resolve(&token).await?;
     state.record_user_seen(&identity).await;
@@ -41,7 +52,21 @@ pub async fn auth_status(
         auth_mode: AuthMode::Obo.as_str(),
         has_user_identity: true,
         user_id: Some(identity.user_id.to_string()),
+        scopes,
+        missing_scopes,
     }))
+}
+
+/// Returns the `required` scopes that `granted` lacks; `all-apis` grants every scope.
+fn missing_scopes(required: &[String], granted: &[String]) -> Vec<String> {
+    if granted.iter().any(|scope| scope == "all-apis") {
+        return Vec::new();
+    }
+    required
+        .iter()
+        .filter(|scope| !granted.contains(scope))
+        .cloned()
+        .collect()
 }
 
 #[derive(Debug, Serialize)]

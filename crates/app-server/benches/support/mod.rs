@@ -1,0 +1,5 @@
+//! Set-up and reporting shared by the benches.
+
+pub mod app;
+pub mod overhead;
+pub mod paired;

@@ -1,0 +1,224 @@
+//! Model Serving: endpoints under the caller's permissions, invocations with an audit row each, and
+//! the caller's own invocation history.
+
+use std::time::Duration;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use databricks_client::{Credentials, ServingEndpoint};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::auth::{AuthContext, UserIdentity};
+use crate::error::{AppError, ErrorCode};
+use crate::http::json::ApiJson;
+use crate::http::path::ApiPath;
+use crate::http::query::ApiQuery;
+use crate::http::routes::preferences::store_error;
+use crate::services::acting::client_with_fallback;
+use crate::services::serving::{check_inputs, invoke_and_record};
+use crate::services::upstream::workspace_error;
+use crate::state::AppState;
+use crate::store::InferenceLog;
+
+/// The OAuth scope Model Serving calls need.
+pub const SERVING_SCOPE: &str = "model-serving";
+
+/// Longest serving endpoint name the platform allows.
+const MAX_ENDPOINT_NAME_CHARS: usize = 63;
+
+/// Bounds of `timeout_seconds`, and its default.
+const TIMEOUT_SECONDS: std::ops::RangeInclusive<u64> = 1..=300;
+const DEFAULT_TIMEOUT_SECONDS: u64 = 30;
+
+/// Largest page of `/logs`.
+const MAX_LOGS_LIMIT: u32 = 100;
+
+/// An endpoint as the API returns it.
+#[derive(Debug, Serialize)]
+pub struct EndpointSummary {
+    pub name: String,
+    /// `READY` or `NOT_READY`.
+    pub state: Option<String>,
+    pub config_update: Option<String>,
+    pub task: Option<String>,
+    pub creator: Option<String>,
+    pub creation_timestamp: Option<i64>,
+    pub permission_level: Option<String>,
+}
+
+impl From<ServingEndpoint> for EndpointSummary {
+    fn from(endpoint: ServingEndpoint) -> Self {
+        Self {
+            name: endpoint.name,
+            state: endpoint.state.ready,
+            config_update: endpoint.state.config_update,
+            task: endpoint.task,
+            creator: endpoint.creator,
+            creation_timestamp: endpoint.creation_timestamp,
+            permission_level: endpoint.permission_level,
+        }
+    }
+}
+
+/// `GET /api/model-serving/endpoints`.
+pub async fn endpoints(
+    State(state): State<AppState>,
+    context: AuthContext,
+) -> Result<Json<Vec<EndpointSummary>>, AppError> {
+    let (client, _mode) = client_with_fallback(&state, context)?;
+    let endpoints = client
+        .list_serving_endpoints()
+        .await
+        .map_err(|error| workspace_error(&error, SERVING_SCOPE))?;
+    Ok(Json(
+        endpoints.into_iter().map(EndpointSummary::from).collect(),
+    ))
+}
+
+/// `GET /api/model-serving/endpoints/{name}`.
+pub async fn endpoint(
+    State(state): State<AppState>,
+    context: AuthContext,
+    ApiPath(name): ApiPath<String>,
+) -> Result<Json<EndpointSummary>, AppError> {
+    validate_endpoint_name(&name)?;
+    let (client, _mode) = client_with_fallback(&state, context)?;
+    let endpoint = client
+        .get_serving_endpoint(&name)
+        .await
+        .map_err(|error| workspace_error(&error, SERVING_SCOPE))?;
+    Ok(Json(endpoint.into()))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InvokeRequest {
+    pub endpoint_name: String,
+    pub inputs: Value,
+    pub timeout_seconds: Option<u64>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct InvokeResponse {
+    pub request_id: String,
+    pub endpoint_name: String,
+    /// The model's `predictions`, or the whole response body when it has none (chat endpoints
+    /// answer with `choices`).
+    pub predictions: Value,
+    pub status: &'static str,
+    pub execution_time_ms: i64,
+}
+
+/// `POST /api/model-serving/invoke`: user only; never runs as the service principal.
+pub async fn invoke(
+    State(state): State<AppState>,
+    identity: UserIdentity,
+    ApiJson(body): ApiJson<InvokeRequest>,
+) -> Result<Json<InvokeResponse>, AppError> {
+    validate_endpoint_name(&body.endpoint_name)?;
+    let timeout_seconds = body.timeout_seconds.unwrap_or(DEFAULT_TIMEOUT_SECONDS);
+    if !TIMEOUT_SECONDS.contains(&timeout_seconds) {
+        return Err(AppError::validation(format!(
+            "timeout_seconds must be from {} to {}, got {timeout_seconds}",
+            TIMEOUT_SECONDS.start(),
+            TIMEOUT_SECONDS.end()
+        )));
+    }
+    let store = state
+        .store
+        .clone()
+        .ok_or_else(AppError::lakebase_not_configured)?;
+
+    let client = state
+        .workspace
+        .client(Credentials::UserToken(identity.token.clone()));
+    let endpoint = client
+        .get_serving_endpoint(&body.endpoint_name)
+        .await
+        .map_err(|error| workspace_error(&error, SERVING_SCOPE))?;
+    check_inputs(endpoint.task.as_deref(), &body.inputs).map_err(|problem| {
+        AppError::new(StatusCode::BAD_REQUEST, ErrorCode::ValidationError, problem)
+    })?;
+
+    let outcome = invoke_and_record(
+        client,
+        store,
+        identity.user_id,
+        body.endpoint_name.clone(),
+        body.inputs,
+        Duration::from_secs(timeout_seconds),
+    )
+    .await?;
+
+    let response = outcome
+        .result
+        .map_err(|error| workspace_error(&error, SERVING_SCOPE))?;
+    let predictions = response.get("predictions").cloned().unwrap_or(response);
+    Ok(Json(InvokeResponse {
+        request_id: outcome.request_id,
+        endpoint_name: body.endpoint_name,
+        predictions,
+        status: "success",
+        execution_time_ms: outcome.latency_ms,
+    }))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogsQuery {
+    pub limit: Option<u32>,
+    pub offset: Option<u32>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct LogsResponse {
+    pub logs: Vec<InferenceLog>,
+    pub total_count: u64,
+    pub limit: u32,
+    pub offset: u32,
+}
+
+/// `GET /api/model-serving/logs`: the caller's own invocations, newest first.
+pub async fn logs(
+    State(state): State<AppState>,
+    identity: UserIdentity,
+    ApiQuery(query): ApiQuery<LogsQuery>,
+) -> Result<Json<LogsResponse>, AppError> {
+    let limit = query.limit.unwrap_or(50);
+    let offset = query.offset.unwrap_or(0);
+    if !(1..=MAX_LOGS_LIMIT).contains(&limit) {
+        return Err(AppError::invalid_parameter(format!(
+            "limit must be from 1 to {MAX_LOGS_LIMIT}, got {limit}"
+        )));
+    }
+    let store = state
+        .store
+        .as_ref()
+        .ok_or_else(AppError::lakebase_not_configured)?;
+
+    let (logs, total_count) = store
+        .list_inference_logs(&identity.user_id, limit, offset)
+        .await
+        .map_err(store_error)?;
+    Ok(Json(LogsResponse {
+        logs,
+        total_count,
+        limit,
+        offset,
+    }))
+}
+
+/// Checks a serving endpoint name: 1 to 63 letters, digits, `-` or `_`.
+fn validate_endpoint_name(name: &str) -> Result<(), AppError> {
+    let valid_characters = name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if name.is_empty() || name.len() > MAX_ENDPOINT_NAME_CHARS || !valid_characters {
+        return Err(AppError::validation(format!(
+            "endpoint name must be 1 to {MAX_ENDPOINT_NAME_CHARS} letters, digits, '-' or '_'"
+        )));
+    }
+    Ok(())
+}
