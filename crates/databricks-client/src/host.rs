@@ -57,6 +57,20 @@ pub enum ConfigError {
     HttpClient(#[source] reqwest::Error),
 }
 
+/// Replaces a `user:password@` part of a host as given with `***@`, so that error messages built
+/// from an unparseable host never show a password.
+fn without_user_info(host: &str) -> String {
+    let authority_start = host.find("://").map_or(0, |index| index + 3);
+    match host[authority_start..].rfind('@') {
+        Some(at) => format!(
+            "{}***{}",
+            &host[..authority_start],
+            &host[authority_start + at..]
+        ),
+        None => host.to_owned(),
+    }
+}
+
 /// Normalises a workspace host the way the Databricks SDKs do.
 ///
 /// - `https://` is added when the host has no scheme (`adb-1.azuredatabricks.net`).
@@ -68,6 +82,20 @@ pub enum ConfigError {
 ///
 /// The returned URL's path is `/` or the prefix. Empty, unparseable hosts, other schemes and hosts
 /// with a user name or password are rejected.
+/// Replaces a `user:password@` part of a host as given with `***@`, so that error messages built
+/// from an unparseable host never show a password.
+fn without_user_info(host: &str) -> String {
+    let authority_start = host.find("://").map_or(0, |index| index + 3);
+    match host[authority_start..].rfind('@') {
+        Some(at) => format!(
+            "{}***{}",
+            &host[..authority_start],
+            &host[authority_start + at..]
+        ),
+        None => host.to_owned(),
+    }
+}
+
 pub fn normalize_host(host: &str) -> Result<Url, ConfigError> {
     let trimmed = host.trim();
     if trimmed.is_empty() {
@@ -80,7 +108,7 @@ pub fn normalize_host(host: &str) -> Result<Url, ConfigError> {
         format!("https://{trimmed}")
     };
     let mut url = Url::parse(&with_scheme).map_err(|error| ConfigError::InvalidHost {
-        host: trimmed.to_owned(),
+        host: without_user_info(trimmed),
         reason: error.to_string(),
     })?;
 
@@ -90,7 +118,7 @@ pub fn normalize_host(host: &str) -> Result<Url, ConfigError> {
     check_scheme(&url, trimmed)?;
     if url.host_str().is_none_or(str::is_empty) {
         return Err(ConfigError::InvalidHost {
-            host: trimmed.to_owned(),
+            host: without_user_info(trimmed),
             reason: "no host name".to_owned(),
         });
     }
@@ -108,10 +136,10 @@ pub(crate) fn check_scheme(url: &Url, original: &str) -> Result<(), ConfigError>
         "https" => Ok(()),
         "http" if is_loopback(url) => Ok(()),
         "http" => Err(ConfigError::InsecureScheme {
-            host: original.to_owned(),
+            host: without_user_info(original),
         }),
         other => Err(ConfigError::UnsupportedScheme {
-            host: original.to_owned(),
+            host: without_user_info(original),
             scheme: other.to_owned(),
         }),
     }
@@ -137,6 +165,15 @@ pub(crate) fn join_path(base: &Url, path: &str) -> Url {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn invalid_host_error_hides_password() {
+        let error = normalize_host("https://user:hostsecret@exa mple.com").expect_err("invalid");
+
+        let message = error.to_string();
+        assert!(!message.contains("hostsecret"), "{message}");
+        assert!(message.contains("***@exa mple.com"), "{message}");
+    }
 
     #[test]
     fn normalize_host_table() {
