@@ -1,14 +1,17 @@
+# shellcheck shell=bash
 # Helpers of scripts/load-test.sh: the generated users, their tokens and the identities the app
-# resolves. Sourced by that script after processes.sh. Many requests go through one curl process
-# with a config file (`next` between requests), so connections are reused and no per-request
-# process starts; the config files contain tokens and live in WORK_DIR, which is removed on exit.
+# resolves. Sourced by that script after processes.sh.
+#
+# Many requests go through one curl process with a config file (`next` between requests), so
+# connections are reused and no process starts per request. The config files contain tokens, so
+# they live in WORK_DIR, which is removed on exit.
 
 SCIM_ME_ROUTE='GET /api/2.0/preview/scim/v2/Me'
 
 user_name() { printf 'load-user-%03d@example.com' "$1"; }
 
-# write_fixture FILE TOKEN_FILE USERS: a workspace fixture with USERS active users, each with a
-# personal access token; the tokens go to TOKEN_FILE, one a line.
+# write_fixture FILE TOKEN_FILE USERS: writes a workspace fixture with USERS active users, each
+# with a personal access token, to FILE, and their tokens to TOKEN_FILE, one a line.
 write_fixture() {
   local file=$1 token_file=$2 users=$3 i
   {
@@ -24,8 +27,8 @@ write_fixture() {
   done >"$token_file"
 }
 
-# Prints how many SCIM `Me` calls the emulator has served: the entry of the flat `counts` object
-# in its JSON answer, which has other objects with the same keys.
+# Prints how many SCIM `Me` calls the emulator has served. The number is read from the flat
+# `counts` object of its JSON response, because other objects in it have the same keys.
 scim_me_calls() {
   local body counts count
   body=$(curl -fsS "$EMULATOR_URL/__emulator/calls") || fail "reading the emulator's call counts failed"
@@ -57,7 +60,7 @@ mint_tokens() {
 }
 
 # resolve_tokens TOKEN_FILE: sends GET /api/user/me once with each token, one request at a time,
-# and fails unless every answer is 200.
+# and fails unless every response has status 200.
 resolve_tokens() {
   local token_file=$1 config="$WORK_DIR/resolve.curl" token separator=''
   while IFS= read -r token; do

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Helpers of scripts/load-test.sh: output, the two servers it starts and stops, and the app's
 # memory. Sourced by that script, which sets BIN_DIR and WORK_DIR first.
 
@@ -45,8 +46,8 @@ port_in_use() { (: <"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 # Prints a port in 20000-59999 that nothing on 127.0.0.1 listens on now, starting at a random one.
 free_port() {
-  local port=$((20000 + RANDOM % 40000)) attempt
-  for attempt in $(seq 50); do
+  local port=$((20000 + RANDOM % 40000))
+  for _ in $(seq 50); do
     port_in_use "$port" || {
       echo "$port"
       return
@@ -64,8 +65,7 @@ start_emulator() {
   STARTED_PIDS+=("$pid")
 
   EMULATOR_URL=
-  local attempt
-  for attempt in $(seq 100); do
+  for _ in $(seq 100); do
     EMULATOR_URL=$(head -n 1 "$WORK_DIR/emulator.url")
     [[ -n $EMULATOR_URL ]] && break
     kill -0 "$pid" 2>/dev/null || fail "workspace-emulator exited: $(tail -n 5 "$WORK_DIR/emulator.log")"
@@ -94,8 +94,7 @@ start_app() {
   STARTED_PIDS+=("$APP_PID")
   APP_URL="http://127.0.0.1:$port"
 
-  local attempt
-  for attempt in $(seq 100); do
+  for _ in $(seq 100); do
     curl -fsS -o /dev/null "$APP_URL/api/health" 2>/dev/null && return
     kill -0 "$APP_PID" 2>/dev/null || fail "app-server exited: $(tail -n 5 "$WORK_DIR/app-server.stderr")"
     sleep 0.1
@@ -120,6 +119,7 @@ mib() { awk -v kib="$1" 'BEGIN { printf "%.1f", kib / 1024 }'; }
 # run_wrk PATH [TOKEN_FILE]: loads APP_URL/PATH with wrk, prints wrk's report and the app's CPU
 # time per request, and sets WRK_RPS, WRK_P50_US, WRK_P90_US, WRK_P99_US, WRK_MAX_US and
 # APP_CPU_US_PER_REQUEST. Fails on any HTTP or socket error.
+# shellcheck disable=SC2034 # scripts/load-test.sh reads the WRK_* variables.
 run_wrk() {
   local path=$1
   shift

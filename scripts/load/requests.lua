@@ -1,7 +1,7 @@
 -- wrk script: GET the URL's path. With a token file after `--` (one token a line), each request
--- carries the next token in X-Forwarded-Access-Token, cycling through the file; without one, no
--- token header is sent. Both modes build every request in Lua, so the client does the same work
--- per request and the two runs compare the server alone.
+-- carries the next token in X-Forwarded-Access-Token, cycling through the file. Without one, no
+-- token header is sent. Both modes build every request in Lua, so the client does about the same
+-- work per request in both runs.
 --
 -- At the end it prints one line for scripts/load-test.sh to parse:
 --   wrk-result requests=N rps=R p50_us=.. p90_us=.. p99_us=.. max_us=.. http_errors=N socket_errors=N

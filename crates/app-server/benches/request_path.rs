@@ -104,7 +104,7 @@ fn bench_router(criterion: &mut Criterion, runtime: &Runtime, app: &BenchApp) {
     group.finish();
 }
 
-/// The steps of resolving a cached identity, one at a time, to show where the overhead goes.
+/// Measures each step of resolving a cached identity, to show where the overhead goes.
 fn bench_auth_steps(criterion: &mut Criterion, runtime: &Runtime, app: &BenchApp) {
     let token = app.jwt.expose_secret();
     let mut headers = HeaderMap::new();

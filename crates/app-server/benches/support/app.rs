@@ -136,7 +136,7 @@ async fn mint_token(http: &reqwest::Client, emulator_url: &str) -> SecretString 
         .expect("the minted token is JSON");
     let token = body["token"]
         .as_str()
-        .expect("the emulator's answer has a token field");
+        .expect("the emulator's response has a token field");
     SecretString::from(token)
 }
 

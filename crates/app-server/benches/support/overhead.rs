@@ -20,7 +20,7 @@ struct Estimate {
 }
 
 /// Where criterion stores its results: `$CRITERION_HOME`, else `criterion/` in the Cargo target
-/// directory that holds this bench executable (`<target>/<profile>/deps/<bench>`).
+/// directory that contains this bench executable (`<target>/<profile>/deps/<bench>`).
 pub fn output_directory() -> PathBuf {
     if let Some(home) = std::env::var_os("CRITERION_HOME") {
         return PathBuf::from(home);
@@ -69,7 +69,8 @@ pub fn report(output: &Path, run_started: SystemTime, baseline: &str, with_auth:
     );
 }
 
-/// The median in nanoseconds of benchmark `id` (`group/function`), if measured after `since`.
+/// Reads the median in nanoseconds of benchmark `id` (`group/function`) if it was measured after
+/// `since`.
 fn fresh_median(output: &Path, id: &str, since: SystemTime) -> Option<f64> {
     let path = output.join(id).join("new").join("estimates.json");
     let modified = std::fs::metadata(&path).ok()?.modified().ok()?;

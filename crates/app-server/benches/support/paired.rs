@@ -11,7 +11,7 @@ use tokio::runtime::Runtime;
 
 use super::app::{BenchApp, call, get};
 
-/// Rounds of the comparison; each round times `CALLS_PER_ROUND` requests of each kind.
+/// Rounds of the comparison. Each round times `CALLS_PER_ROUND` requests to each route.
 const ROUNDS: usize = 300;
 const CALLS_PER_ROUND: u32 = 200;
 
