@@ -82,20 +82,6 @@ fn without_user_info(host: &str) -> String {
 ///
 /// The returned URL's path is `/` or the prefix. Empty, unparseable hosts, other schemes and hosts
 /// with a user name or password are rejected.
-/// Replaces a `user:password@` part of a host as given with `***@`, so that error messages built
-/// from an unparseable host never show a password.
-fn without_user_info(host: &str) -> String {
-    let authority_start = host.find("://").map_or(0, |index| index + 3);
-    match host[authority_start..].rfind('@') {
-        Some(at) => format!(
-            "{}***{}",
-            &host[..authority_start],
-            &host[authority_start + at..]
-        ),
-        None => host.to_owned(),
-    }
-}
-
 pub fn normalize_host(host: &str) -> Result<Url, ConfigError> {
     let trimmed = host.trim();
     if trimmed.is_empty() {
