@@ -59,6 +59,7 @@ mod lakebase;
 mod oauth;
 mod request;
 mod resilience;
+mod scim_users;
 mod serving;
 mod transport;
 mod unity_catalog;
@@ -73,6 +74,7 @@ pub use error::{ApiError, ErrorKind, MAX_RETRY_AFTER};
 pub use host::{ConfigError, normalize_host};
 pub use lakebase::{DatabaseCredential, DatabaseInstance};
 pub use resilience::{BreakerOptions, BreakerState, RetryOptions};
+pub use scim_users::UserStatus;
 pub use serving::{EndpointState, Invocation, ServingEndpoint};
 pub use unity_catalog::{
     CatalogInfo, ColumnInfo, MAX_PAGES, Page, PageRequest, SchemaInfo, TableInfo,
