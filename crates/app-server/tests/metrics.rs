@@ -4,6 +4,11 @@
 //! The metrics recorder is global to the test binary, so each test holds [`SERIAL`] while it runs
 //! and compares scrapes taken before and after its own requests.
 
+#![expect(
+    clippy::float_cmp,
+    reason = "metric values here are counts, exact in an f64"
+)]
+
 mod common;
 
 use std::collections::BTreeSet;

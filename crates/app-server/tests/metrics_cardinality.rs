@@ -12,16 +12,16 @@ use common::TestApp;
 use futures::StreamExt as _;
 use workspace_emulator::Fixture;
 
-const USERS: usize = 1_000;
-const FIRST_BATCH: usize = 10;
+const USERS: u32 = 1_000;
+const FIRST_BATCH: u32 = 10;
 const CONCURRENT_USERS: usize = 8;
 
-fn user_name(index: usize) -> String {
+fn user_name(index: u32) -> String {
     format!("load-user-{index:04}@example.com")
 }
 
-fn user_id(index: usize) -> String {
-    format!("{}", 3_000_000_000_000_000_u64 + index as u64)
+fn user_id(index: u32) -> String {
+    format!("{}", 3_000_000_000_000_000_u64 + u64::from(index))
 }
 
 /// The default fixture plus [`USERS`] users without personal access tokens.
@@ -41,7 +41,7 @@ fn fixture_with_many_users() -> Fixture {
 }
 
 /// Mints a token for each user and sends the same three requests with it.
-async fn exercise(app: &TestApp, users: std::ops::Range<usize>) {
+async fn exercise(app: &TestApp, users: std::ops::Range<u32>) {
     futures::stream::iter(users)
         .for_each_concurrent(CONCURRENT_USERS, |index| async move {
             let token = app.mint_token(&user_name(index), 600).await;
@@ -93,12 +93,12 @@ async fn series_count_is_independent_of_user_count() {
     assert!(removed.is_empty(), "series gone: {removed:?}");
     assert_eq!(after_many.series_count(), after_few.series_count());
 
-    assert_eq!(after_few.sum("active_users", &[]), Some(FIRST_BATCH as f64));
-    assert_eq!(after_many.sum("active_users", &[]), Some(USERS as f64));
+    assert_eq!(after_few.sum("active_users", &[]), Some(f64::from(FIRST_BATCH)));
+    assert_eq!(after_many.sum("active_users", &[]), Some(f64::from(USERS)));
     let me_requests = [("endpoint", "/api/user/me"), ("status", "success")];
     assert_eq!(
         after_many.sum("auth_requests_total", &me_requests),
-        Some(USERS as f64)
+        Some(f64::from(USERS))
     );
 
     assert!(!text.contains('@'), "an email address is in /metrics");

@@ -12,7 +12,7 @@ use crate::auth::{AuthContext, AuthMode};
 use crate::state::AppState;
 use crate::telemetry::metrics::labels::{self, UNMATCHED_ROUTE};
 use crate::telemetry::metrics::{
-    AUTH_REQUESTS_TOTAL, REQUEST_DURATION_SECONDS, auth, install, upstream,
+    AUTH_REQUESTS_TOTAL, REQUEST_DURATION_SECONDS, auth, database, install, upstream,
 };
 
 /// The path of the scrape endpoint.
@@ -73,11 +73,14 @@ fn is_authenticated_route(route: &str) -> bool {
     route.starts_with("/api") && !UNAUTHENTICATED_ROUTES.contains(&route)
 }
 
-/// `GET /metrics`: samples the gauges read on demand (circuit breaker, active users), then
-/// renders every metric of the process.
+/// `GET /metrics`: samples the gauges read on demand (circuit breaker, active users, database
+/// pool), then renders every metric of the process.
 pub async fn scrape(State(state): State<AppState>) -> Response {
     upstream::record_breaker_state(state.workspace.breaker_state());
     auth::update_active_users_gauge().await;
+    if let Some(status) = state.store.as_ref().and_then(|store| store.pool_status()) {
+        database::record_pool(status);
+    }
 
     let body = install().render();
     ([(CONTENT_TYPE, PROMETHEUS_TEXT)], body).into_response()

@@ -6,6 +6,7 @@ use databricks_client::WorkspaceClient;
 use secrecy::SecretString;
 
 use super::settings::CredentialTarget;
+use crate::telemetry::metrics::upstream::{LAKEBASE, observe};
 
 /// A credential as the API returned it.
 #[derive(Debug, Clone)]
@@ -47,12 +48,13 @@ impl CredentialSource for WorkspaceCredentialSource {
     async fn mint(&self) -> Result<MintedCredential, MintError> {
         let result = match &self.target {
             CredentialTarget::Instance(instance) => {
-                self.client
-                    .generate_database_credential(&[instance.as_str()])
-                    .await
+                let names = [instance.as_str()];
+                let call = self.client.generate_database_credential(&names);
+                observe(LAKEBASE, "generate_database_credential", call).await
             }
             CredentialTarget::Endpoint(endpoint) => {
-                self.client.generate_postgres_credential(endpoint).await
+                let call = self.client.generate_postgres_credential(endpoint);
+                observe(LAKEBASE, "generate_postgres_credential", call).await
             }
         };
         let credential = result.map_err(|error| MintError(error.to_string()))?;

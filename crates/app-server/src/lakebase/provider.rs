@@ -14,6 +14,7 @@ use secrecy::SecretString;
 
 use super::credential::{CredentialSource, MintError, parse_expiry};
 use crate::store::CredentialHealth;
+use crate::telemetry;
 
 /// When to refresh and how to back off.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -189,8 +190,7 @@ impl CredentialProvider {
                 state.last_error = None;
                 state.current = credential.clone();
                 drop(state);
-                metrics::counter!("lakebase_credential_refreshes_total", "outcome" => "success")
-                    .increment(1);
+                telemetry::metrics::database::record_credential_refresh(true);
                 tracing::info!(
                     reason,
                     credential.generation = credential.generation,
@@ -205,8 +205,7 @@ impl CredentialProvider {
                 let failures = state.failures;
                 let expires_at = state.current.expires_at;
                 drop(state);
-                metrics::counter!("lakebase_credential_refreshes_total", "outcome" => "failure")
-                    .increment(1);
+                telemetry::metrics::database::record_credential_refresh(false);
                 tracing::warn!(
                     error = %error,
                     reason,

@@ -20,6 +20,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 
 use crate::domain::UserId;
+use crate::telemetry::metrics::database::PoolStatus;
 
 pub use cross_user::CrossUserAccess;
 pub use error::StoreError;
@@ -56,6 +57,11 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// [`CredentialHealth::Static`] for a store without one.
     fn credential_health(&self) -> CredentialHealth {
         CredentialHealth::Static
+    }
+
+    /// Reports the connections of the pool, for metrics. `None` for a store without a pool.
+    fn pool_status(&self) -> Option<PoolStatus> {
+        None
     }
 
     /// Closes the connection pool at shutdown: waits until every connection in use is returned,

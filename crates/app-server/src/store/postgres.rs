@@ -22,6 +22,7 @@ use super::{
     StoreError, StoreOptions, UserInferenceLog, timestamps,
 };
 use crate::domain::UserId;
+use crate::telemetry::metrics::database::PoolStatus;
 
 pub(crate) use self::scope::is_invalid_password;
 
@@ -201,6 +202,10 @@ impl Store for PostgresStore {
         self.rotation
             .as_ref()
             .map_or(CredentialHealth::Static, |rotation| rotation.health())
+    }
+
+    fn pool_status(&self) -> Option<PoolStatus> {
+        Some(PoolStatus::of(&self.pool))
     }
 
     async fn record_user_seen(

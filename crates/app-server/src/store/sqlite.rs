@@ -20,6 +20,7 @@ use super::{
     UserInferenceLog, timestamps,
 };
 use crate::domain::UserId;
+use crate::telemetry::metrics::database::PoolStatus;
 
 static MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
 
@@ -115,6 +116,10 @@ impl Store for SqliteStore {
 
     async fn close(&self) {
         self.pool.close().await;
+    }
+
+    fn pool_status(&self) -> Option<PoolStatus> {
+        Some(PoolStatus::of(&self.pool))
     }
 
     async fn ping(&self) -> Result<(), StoreError> {

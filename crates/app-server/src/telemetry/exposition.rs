@@ -320,6 +320,10 @@ fn is_label_name(name: &str) -> bool {
 }
 
 #[cfg(test)]
+#[expect(
+    clippy::float_cmp,
+    reason = "the expected values are exact: counts and binary fractions"
+)]
 mod tests {
     use super::*;
 

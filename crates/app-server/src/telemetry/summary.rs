@@ -38,13 +38,13 @@ pub async fn collect(url: &str, window: Duration) -> anyhow::Result<Summary> {
     let first = scrape(&client, &url).await?;
     if window.is_zero() {
         let uptime = uptime_seconds(&first);
-        return Ok(Summary::new(&Span::since_start(first, uptime), url));
+        return Ok(Summary::new(&Span::since_start(first, uptime), &url));
     }
     let started = Instant::now();
     tokio::time::sleep(window).await;
     let second = scrape(&client, &url).await?;
     let seconds = started.elapsed().as_secs_f64();
-    Ok(Summary::new(&Span::between(first, second, seconds), url))
+    Ok(Summary::new(&Span::between(first, second, seconds), &url))
 }
 
 /// Checks that `text` is an `http` or `https` URL.
@@ -194,7 +194,7 @@ pub struct Summary {
 
 impl Summary {
     /// Computes the figures of `span`.
-    pub fn new(span: &Span, url: Url) -> Self {
+    pub fn new(span: &Span, url: &Url) -> Self {
         let modes = span
             .later
             .label_values(AUTH_REQUESTS_TOTAL, "mode")
@@ -239,7 +239,7 @@ impl Summary {
             .collect();
 
         Self {
-            url: without_password(&url),
+            url: without_password(url),
             window_seconds: span.earlier.as_ref().and(span.seconds),
             uptime_seconds: span.earlier.is_none().then_some(span.seconds).flatten(),
             modes,
@@ -388,6 +388,10 @@ fn duration_text(seconds: f64) -> String {
 }
 
 #[cfg(test)]
+#[expect(
+    clippy::float_cmp,
+    reason = "the expected values are exact: counts and binary fractions"
+)]
 mod tests {
     use super::*;
 
@@ -434,7 +438,7 @@ active_users 3
             LATER.parse().expect("valid text"),
             10.0,
         );
-        Summary::new(&span, url())
+        Summary::new(&span, &url())
     }
 
     #[test]
@@ -498,7 +502,7 @@ active_users 3
     #[test]
     fn single_scrape_counts_since_start() {
         let span = Span::since_start(LATER.parse().expect("valid text"), Some(100.0));
-        let summary = Summary::new(&span, url());
+        let summary = Summary::new(&span, &url());
 
         assert_eq!(summary.modes[0].requests, 32.0);
         assert_eq!(summary.modes[0].rate, Some(0.32));

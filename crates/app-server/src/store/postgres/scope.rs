@@ -9,6 +9,7 @@ use sqlx::{Acquire, PgConnection, Postgres, Transaction};
 use super::PostgresStore;
 use crate::domain::UserId;
 use crate::store::StoreError;
+use crate::telemetry::metrics::database;
 
 /// SQLSTATE `invalid_password`: the login was rejected, for example because the password expired.
 const INVALID_PASSWORD: &str = "28P01";
@@ -53,6 +54,10 @@ impl PostgresStore {
     /// Takes a connection from the pool. When opening a new connection fails with `28P01`, asks
     /// the password rotation for a new password and tries once more.
     pub(super) async fn acquire(&self) -> Result<PoolConnection<Postgres>, StoreError> {
+        database::observe_acquire(self.acquire_with_login_retry()).await
+    }
+
+    async fn acquire_with_login_retry(&self) -> Result<PoolConnection<Postgres>, StoreError> {
         let Some(rotation) = &self.rotation else {
             return Ok(self.pool.acquire().await?);
         };

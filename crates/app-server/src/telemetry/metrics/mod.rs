@@ -42,7 +42,7 @@ pub const DB_POOL_MAX_CONNECTIONS: &str = "db_pool_max_connections";
 /// Wait for a connection from the database pool.
 pub const DB_POOL_ACQUIRE_SECONDS: &str = "db_pool_acquire_seconds";
 /// Lakebase credential refreshes, by `result`.
-pub const LAKEBASE_CREDENTIAL_REFRESH_TOTAL: &str = "lakebase_credential_refresh_total";
+pub const LAKEBASE_CREDENTIAL_REFRESHES_TOTAL: &str = "lakebase_credential_refreshes_total";
 /// Model Serving invocations, by `endpoint` and `status`.
 pub const MODEL_INVOCATIONS_TOTAL: &str = "model_invocations_total";
 /// Unix time at which the metrics recorder was installed, which is about when the process started.
