@@ -9,10 +9,13 @@ use anyhow::Context;
 use secrecy::{ExposeSecret, SecretString};
 
 use app_server::config::Config;
+use app_server::dev::developer::DeveloperSession;
+use app_server::dev::{developer_proxy, workspace_choice};
 use app_server::lakebase::{self, RefreshPolicy};
 use app_server::state::AppState;
 use app_server::store::{self, Store, StoreOptions};
 use app_server::{dev, http, serve};
+use databricks_client::{Workspace, WorkspaceOptions};
 
 #[derive(Debug, clap::Args)]
 pub struct DevArgs {
@@ -20,8 +23,13 @@ pub struct DevArgs {
     #[arg(long, env = "DEV_PORT", default_value_t = 8000)]
     port: u16,
     /// Workspace fixture (TOML) for the emulator; the built-in default when omitted.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "workspace")]
     fixture: Option<PathBuf>,
+    /// Use a real workspace instead of the emulator, signed in as you: a Databricks CLI profile
+    /// or a workspace URL. Your token comes from `databricks auth token` and is refreshed
+    /// before it expires.
+    #[arg(long, value_name = "PROFILE_OR_HOST")]
+    workspace: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -62,6 +70,9 @@ pub async fn serve() -> anyhow::Result<()> {
 /// `app-server dev`: the emulator in-process, SQLite under `.data/`, and the dev proxy layer.
 pub async fn dev(args: DevArgs) -> anyhow::Result<()> {
     let started = Instant::now();
+    if let Some(workspace) = &args.workspace {
+        return dev_workspace(workspace, args.port, started).await;
+    }
     let fixture = match &args.fixture {
         Some(path) => workspace_emulator::Fixture::from_path(path)?,
         None => workspace_emulator::Fixture::default_fixture(),
@@ -81,10 +92,7 @@ pub async fn dev(args: DevArgs) -> anyhow::Result<()> {
         "DATABRICKS_CLIENT_SECRET" => {
             Some(workspace_emulator::DEFAULT_SERVICE_PRINCIPAL_SECRET.to_owned())
         }
-        // SQLite is the default unless Lakebase is configured, which excludes DATABASE_URL.
-        "DATABASE_URL" => std::env::var(name)
-            .ok()
-            .or_else(|| (!lakebase_requested()).then(|| "sqlite://.data/app.db".to_owned())),
+        "DATABASE_URL" => dev_database_url(),
         _ => std::env::var(name).ok(),
     })?;
     let store = open_store(&config).await?;
@@ -97,6 +105,50 @@ pub async fn dev(args: DevArgs) -> anyhow::Result<()> {
     let result = serve::run(addr, router, state, started).await;
     emulator.shutdown().await;
     result
+}
+
+/// `app-server dev --workspace`: a real workspace, and every request signed in as the developer
+/// with the token of the Databricks CLI.
+async fn dev_workspace(value: &str, port: u16, started: Instant) -> anyhow::Result<()> {
+    let config_file = workspace_choice::config_file_path(|name| std::env::var(name).ok());
+    let choice = workspace_choice::resolve(value, config_file.as_deref())?;
+    let workspace = Workspace::new(&choice.host, WorkspaceOptions::default())?;
+    let session = DeveloperSession::start(choice.login.clone(), workspace).await?;
+    let developer = session.current();
+    tracing::info!(
+        workspace = %choice.host,
+        login = %choice.login,
+        user = %developer.user_name,
+        "signed in to the workspace with the Databricks CLI"
+    );
+
+    let config = Config::from_lookup(|name| match name {
+        "DATABRICKS_HOST" => Some(choice.host.clone()),
+        "DATABRICKS_WORKSPACE_ID" => std::env::var(name)
+            .ok()
+            .or_else(|| developer.workspace_id.clone()),
+        "DATABASE_URL" => dev_database_url(),
+        _ => std::env::var(name).ok(),
+    })?;
+    let store = open_store(&config).await?;
+    let state = AppState::new(config, store)?;
+    session.spawn_refresh(&state.background);
+
+    let router = developer_proxy::wrap(session, http::router(state.clone()));
+    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
+    println!(
+        "app-server dev: open http://{addr}/ (workspace {}, signed in as {})",
+        choice.host, developer.user_name
+    );
+    serve::run(addr, router, state, started).await
+}
+
+/// Returns `DATABASE_URL`, or SQLite under `.data/` unless Lakebase is configured (Lakebase and
+/// `DATABASE_URL` exclude each other).
+fn dev_database_url() -> Option<String> {
+    std::env::var("DATABASE_URL")
+        .ok()
+        .or_else(|| (!lakebase_requested()).then(|| "sqlite://.data/app.db".to_owned()))
 }
 
 fn dev_users(fixture: &workspace_emulator::Fixture) -> Vec<dev::DevUser> {

@@ -31,7 +31,8 @@ struct Cli {
 enum Command {
     /// Serve the app on 0.0.0.0:$DATABRICKS_APP_PORT, configured from the environment.
     Serve,
-    /// Run locally against a built-in workspace emulator, with SQLite unless DATABASE_URL is set.
+    /// Run locally against the built-in workspace emulator, or a real workspace with --workspace,
+    /// with SQLite unless DATABASE_URL is set.
     Dev(commands::DevArgs),
     /// Apply, revert or list database migrations of DATABASE_URL, or of Lakebase without it.
     Migrate {

@@ -4,6 +4,14 @@
 //! the signed-in user's token and identity headers. The "signed-in" user is chosen with the
 //! `dev_user` cookie (set by `GET /__dev/user/{user_name}`; `none` sends no token, to show the
 //! service-principal fallback). This layer exists only in `app-server dev`, never in `serve`.
+//!
+//! With `dev --workspace`, [`developer_proxy`] plays the proxy instead: it injects the
+//! developer's own token from the Databricks CLI, and there is no user to switch to.
+
+pub mod cli_token;
+pub mod developer;
+pub mod developer_proxy;
+pub mod workspace_choice;
 
 use std::sync::Arc;
 
@@ -79,6 +87,26 @@ async fn inject_identity(
     next: Next,
 ) -> Response {
     let headers = request.headers_mut();
+    let identity = proxy.selected(headers).map(|user| ForwardedIdentity {
+        token: user.token.clone(),
+        user_name: user.user_name.clone(),
+        forwarded_user: format!("{}@{}", user.scim_id, proxy.workspace_id),
+    });
+    set_forwarded_headers(headers, identity.as_ref());
+    next.run(request).await
+}
+
+/// The identity the Databricks Apps proxy forwards for a signed-in user.
+pub(crate) struct ForwardedIdentity {
+    pub token: String,
+    pub user_name: String,
+    /// `X-Forwarded-User`: `<SCIM id>@<workspace id>` on the platform.
+    pub forwarded_user: String,
+}
+
+/// Removes every `X-Forwarded-*` header the client sent and, for a signed-in user, inserts the
+/// token and identity headers the Apps proxy would.
+pub(crate) fn set_forwarded_headers(headers: &mut HeaderMap, identity: Option<&ForwardedIdentity>) {
     let client_sent: Vec<HeaderName> = headers
         .keys()
         .filter(|name| name.as_str().starts_with("x-forwarded-"))
@@ -88,20 +116,21 @@ async fn inject_identity(
         headers.remove(name);
     }
 
-    if let Some(user) = proxy.selected(headers).cloned() {
-        let forwarded_user = format!("{}@{}", user.scim_id, proxy.workspace_id);
+    if let Some(identity) = identity {
         for (name, value) in [
-            ("x-forwarded-access-token", user.token.as_str()),
-            ("x-forwarded-email", user.user_name.as_str()),
-            ("x-forwarded-preferred-username", user.user_name.as_str()),
-            ("x-forwarded-user", forwarded_user.as_str()),
+            ("x-forwarded-access-token", identity.token.as_str()),
+            ("x-forwarded-email", identity.user_name.as_str()),
+            (
+                "x-forwarded-preferred-username",
+                identity.user_name.as_str(),
+            ),
+            ("x-forwarded-user", identity.forwarded_user.as_str()),
         ] {
             if let Ok(value) = HeaderValue::from_str(value) {
                 headers.insert(HeaderName::from_static(name), value);
             }
         }
     }
-    next.run(request).await
 }
 
 async fn list_users(State(proxy): State<DevProxy>, headers: HeaderMap) -> impl IntoResponse {
