@@ -12,7 +12,7 @@ use server_process::{AppProcess, Control, fresh_connection_client, start_emulato
 const DRAIN: Duration = Duration::from_secs(10);
 
 /// How long the emulator delays each slow SCIM `Me` call.
-const SLOW_CALL: Duration = Duration::from_secs(3);
+const SLOW_CALL: Duration = Duration::from_secs(5);
 
 fn h2c_client() -> reqwest::Client {
     reqwest::Client::builder()

@@ -15,7 +15,7 @@ use tokio::sync::Mutex;
 const CLIENTS: usize = 6;
 
 /// Each client stops after this long, so the test is bounded.
-const LOAD_DURATION: Duration = Duration::from_secs(6);
+const LOAD_DURATION: Duration = Duration::from_secs(8);
 
 /// How long the emulator delays each in-flight request's SCIM `Me` call.
 const SLOW_CALL: Duration = Duration::from_secs(2);
