@@ -14,6 +14,21 @@ cargo fmt --all --check
 step "cargo clippy --workspace --all-targets -- -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
 
+# promtool comes with Debian's prometheus package. The test suite needs it too: tests/metrics.rs
+# pipes a live /metrics scrape through `promtool check metrics`.
+step "promtool check rules, promtool test rules (deploy/prometheus)"
+if ! command -v promtool >/dev/null 2>&1; then
+    if [[ $(id -u) -ne 0 ]]; then
+        echo "promtool is missing: install it with: sudo apt-get install -y prometheus" >&2
+        exit 1
+    fi
+    echo "promtool is missing: running apt-get update && apt-get install -y prometheus" >&2
+    DEBIAN_FRONTEND=noninteractive apt-get update
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends prometheus
+fi
+promtool check rules deploy/prometheus/recording_rules.yml
+promtool test rules deploy/prometheus/recording_rules_test.yml
+
 step "starting the PostgreSQL test cluster"
 trap 'scripts/pg-test-cluster.sh stop' EXIT
 TEST_POSTGRES_URL=$(scripts/pg-test-cluster.sh start)
@@ -24,7 +39,5 @@ cargo test --workspace
 
 step "scripts/e2e.sh (front-end unit tests, build, browser tests in headless Chromium)"
 scripts/e2e.sh
-
-# Further steps (promtool rule checks) go here, each behind its own `step` line.
 
 step "all checks passed"

@@ -1,7 +1,7 @@
 //! `GET /metrics` after scripted runs: every metric with its labels, counter deltas, bounded
 //! labels, no personal data, `promtool check metrics`, and the access-log line's fields.
 //!
-//! The metrics recorder is global to the test binary, so each test holds [`SERIAL`] while it runs
+//! The metrics recorder is global to the test binary, so each test locks [`SERIAL`] while it runs
 //! and compares scrapes taken before and after its own requests.
 
 #![expect(
@@ -280,7 +280,7 @@ async fn raw_paths_and_methods_never_become_labels() {
 
     let unknown_api = app.get(&format!("/api/{marker}"), None).await;
     assert_eq!(unknown_api.status(), 404);
-    // The static file service answers unknown paths with the single-page app or a 404.
+    // The static file service serves the single-page app or a 404 for unknown paths.
     app.get(&format!("/assets/{marker}.js"), None).await;
     let preference = app
         .get(

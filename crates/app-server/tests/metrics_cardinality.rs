@@ -1,7 +1,7 @@
 //! The number of series in `/metrics` does not grow with the number of users, and no user's
 //! email, id or token appears in it.
 //!
-//! This binary holds one test, so the process-wide metrics see only its requests.
+//! This binary contains one test, so the process-wide metrics see only its requests.
 
 mod common;
 
@@ -93,7 +93,10 @@ async fn series_count_is_independent_of_user_count() {
     assert!(removed.is_empty(), "series gone: {removed:?}");
     assert_eq!(after_many.series_count(), after_few.series_count());
 
-    assert_eq!(after_few.sum("active_users", &[]), Some(f64::from(FIRST_BATCH)));
+    assert_eq!(
+        after_few.sum("active_users", &[]),
+        Some(f64::from(FIRST_BATCH))
+    );
     assert_eq!(after_many.sum("active_users", &[]), Some(f64::from(USERS)));
     let me_requests = [("endpoint", "/api/user/me"), ("status", "success")];
     assert_eq!(

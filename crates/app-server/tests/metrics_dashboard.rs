@@ -42,7 +42,7 @@ fn repository_file(path: &str) -> String {
         .unwrap_or_else(|error| panic!("cannot read {}: {error}", full.display()))
 }
 
-/// Every series name a scrape can hold: the metrics, and the histograms' three series each.
+/// Returns every series name a scrape can contain: the metrics, and three series per histogram.
 fn exported_series_names() -> BTreeSet<String> {
     let mut names: BTreeSet<String> = APP_METRICS.iter().map(|name| (*name).to_owned()).collect();
     for histogram in HISTOGRAMS {
@@ -61,7 +61,7 @@ fn recorded_rule_names(rules: &str) -> BTreeSet<String> {
         .collect()
 }
 
-/// Every PromQL expression of the dashboard: panel targets and template variable queries.
+/// Returns every PromQL expression of the dashboard: panel targets and template variable queries.
 fn dashboard_expressions(dashboard: &serde_json::Value) -> Vec<String> {
     let mut expressions = Vec::new();
     for panel in dashboard["panels"].as_array().expect("panels") {

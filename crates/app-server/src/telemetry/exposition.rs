@@ -147,7 +147,7 @@ impl Histogram {
     }
 
     /// Estimates quantile `q` (0 to 1) the way PromQL's `histogram_quantile` does: linear
-    /// interpolation inside the bucket that holds it, from 0 for the first bucket. A quantile
+    /// interpolation inside the bucket that contains it, from 0 for the first bucket. A quantile
     /// in the `+Inf` bucket returns the highest finite bound. `None` without observations.
     pub fn quantile(&self, q: f64) -> Option<f64> {
         let total = self.buckets.last().map(|(_, count)| *count)?;

@@ -14,14 +14,14 @@ use super::metrics::{
     CIRCUIT_BREAKER_STATE, REQUEST_DURATION_SECONDS, UPSTREAM_API_DURATION_SECONDS,
 };
 
-/// The longest window between two scrapes.
+/// The maximum window between two scrapes.
 pub const MAX_WINDOW: Duration = Duration::from_hours(1);
 
 /// The time limit of one scrape.
 const SCRAPE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Scrapes `url` and returns the summary. With a zero `window` it covers everything since the app
-/// started; otherwise it scrapes again after `window` and covers what happened in between.
+/// started. Otherwise it scrapes again after `window` and covers what happened in between.
 pub async fn collect(url: &str, window: Duration) -> anyhow::Result<Summary> {
     let url = parse_url(url)?;
     anyhow::ensure!(
@@ -61,30 +61,30 @@ fn parse_url(text: &str) -> anyhow::Result<Url> {
 }
 
 async fn scrape(client: &reqwest::Client, url: &Url) -> anyhow::Result<Exposition> {
-    let shown = without_password(url);
+    let display_url = without_password(url);
     let response = client
         .get(url.clone())
         .send()
         .await
-        .with_context(|| format!("failed to scrape {shown}"))?;
+        .with_context(|| format!("failed to scrape {display_url}"))?;
     let status = response.status();
     anyhow::ensure!(
         status.is_success(),
-        "failed to scrape {shown}: the server answered {status}"
+        "failed to scrape {display_url}: the server returned {status}"
     );
     let text = response
         .text()
         .await
-        .with_context(|| format!("failed to read the body of {shown}"))?;
+        .with_context(|| format!("failed to read the body of {display_url}"))?;
     text.parse()
-        .with_context(|| format!("{shown} did not return the Prometheus text format"))
+        .with_context(|| format!("{display_url} did not return the Prometheus text format"))
 }
 
 /// Returns the URL for messages, without a password it may carry.
 fn without_password(url: &Url) -> String {
-    let mut shown = url.clone();
-    let _ = shown.set_password(None);
-    shown.to_string()
+    let mut display_url = url.clone();
+    let _ = display_url.set_password(None);
+    display_url.to_string()
 }
 
 /// Seconds since `app_start_time_seconds`, when the scrape has it.

@@ -14,7 +14,7 @@ pub struct PoolStatus {
     /// Open connections, idle or in use.
     pub open: u32,
     pub idle: u32,
-    /// The most connections the pool opens.
+    /// The maximum number of connections the pool opens.
     pub max: u32,
 }
 

@@ -13,7 +13,8 @@ pub const UNMATCHED_ROUTE: &str = "unmatched";
 /// The label in place of a value that is not in the bounded set.
 pub const OTHER: &str = "other";
 
-/// The most distinct serving endpoint names used as labels; later names are labelled `other`.
+/// The maximum number of distinct serving endpoint names used as labels. Later names are
+/// labelled `other`.
 pub const MAX_ENDPOINT_LABELS: usize = 50;
 
 /// Returns the outcome class of a response: `success` (1xx to 3xx), `unauthorized` (401),

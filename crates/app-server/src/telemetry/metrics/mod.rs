@@ -1,7 +1,7 @@
 //! Prometheus metrics: one recorder per process, the metric names, and the functions that record
 //! them.
 //!
-//! No label ever holds a user id, an email, a token or a raw path. Labels take route templates,
+//! No label contains a user id, an email, a token or a raw path. Labels take route templates,
 //! fixed words and, for model invocations, endpoint names bounded by [`labels::EndpointLabels`].
 
 pub mod auth;
@@ -29,7 +29,7 @@ pub const UPSTREAM_API_DURATION_SECONDS: &str = "upstream_api_duration_seconds";
 pub const ACTIVE_USERS: &str = "active_users";
 /// State of the workspace circuit breaker: 0 closed, 1 open, 2 half-open.
 pub const CIRCUIT_BREAKER_STATE: &str = "circuit_breaker_state";
-/// Identity lookups answered from the cache.
+/// Identity lookups served from the cache.
 pub const IDENTITY_CACHE_HITS_TOTAL: &str = "identity_cache_hits_total";
 /// Identity lookups that called the workspace.
 pub const IDENTITY_CACHE_MISSES_TOTAL: &str = "identity_cache_misses_total";

@@ -115,7 +115,7 @@ fn describe() {
         ),
         (
             IDENTITY_CACHE_HITS_TOTAL,
-            "User identity lookups answered from the cache.",
+            "User identity lookups served from the cache.",
         ),
         (
             IDENTITY_CACHE_MISSES_TOTAL,
@@ -188,7 +188,7 @@ fn describe() {
 }
 
 /// Folds histogram samples into buckets every [`UPKEEP_INTERVAL`] on a thread of its own, so that
-/// an app nobody scrapes does not keep every sample.
+/// an app that is never scraped does not keep every sample.
 fn start_upkeep(handle: PrometheusHandle) {
     let spawned = std::thread::Builder::new()
         .name("metrics-upkeep".to_owned())
