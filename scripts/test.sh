@@ -4,6 +4,9 @@
 # on the first failure.
 set -euo pipefail
 
+# One clean build per run: incremental caches only cost disk here.
+export CARGO_INCREMENTAL=0
+
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 step() { printf '\n==> %s\n' "$*"; }
