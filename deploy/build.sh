@@ -6,7 +6,8 @@
 # glibc of this machine, and the script stops when the binary needs a glibc newer than 2.35. Set
 # APP_SERVER_TARGET=x86_64-unknown-linux-musl for a static binary instead (that needs
 # `rustup target add x86_64-unknown-linux-musl` and a musl C compiler such as Debian's
-# musl-tools, because the TLS library contains C code).
+# musl-tools, because the TLS library contains C code). NOTE: the musl build has not been run
+# here; the glibc build has.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
