@@ -2,13 +2,13 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
 use databricks_client::CurrentUser;
 use secrecy::ExposeSecret;
 use serde::Serialize;
 
 use crate::auth::{AuthContext, AuthMode, jwt};
-use crate::error::{AppError, ErrorCode};
+use crate::error::AppError;
+use crate::services::acting::client_with_fallback;
 use crate::services::upstream::upstream_error;
 use crate::state::AppState;
 
@@ -127,15 +127,7 @@ async fn acting_principal(state: &AppState, context: AuthContext) -> Result<Prin
         });
     }
 
-    let Some(service_principal) = &state.service_principal else {
-        return Err(AppError::new(
-            StatusCode::UNAUTHORIZED,
-            ErrorCode::AuthMissing,
-            "No user token was sent and no service principal is configured \
-             (DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET)",
-        ));
-    };
-    tracing::info!("no user token: acting as the service principal");
+    let (service_principal, _mode) = client_with_fallback(state, AuthContext::NoToken)?;
     let user = service_principal.current_user().await.map_err(|error| {
         tracing::warn!(error = %error, "service principal identity lookup failed");
         upstream_error(&error)
