@@ -1,5 +1,11 @@
 //! The subcommands of `app-server`.
 
+mod cleanup;
+
+pub use cleanup::{
+    ALREADY_RUNNING_EXIT_CODE, CleanupOrphansArgs, cleanup_orphans, is_already_running,
+};
+
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -14,7 +20,7 @@ use app_server::dev::{developer_proxy, workspace_choice};
 use app_server::lakebase::{self, RefreshPolicy};
 use app_server::state::AppState;
 use app_server::store::{self, Store, StoreOptions};
-use app_server::{dev, http, serve};
+use app_server::{dev, http, retention, serve};
 use databricks_client::{Workspace, WorkspaceOptions};
 
 #[derive(Debug, clap::Args)]
@@ -64,6 +70,7 @@ pub async fn serve() -> anyhow::Result<()> {
     let store = open_store(&config).await?;
     let addr = SocketAddr::from((config.bind_address, config.port));
     let state = AppState::new(config, store)?;
+    retention::schedule::start(&state);
     serve::run(addr, http::router(state.clone()), state, started).await
 }
 
@@ -97,6 +104,7 @@ pub async fn dev(args: DevArgs) -> anyhow::Result<()> {
     })?;
     let store = open_store(&config).await?;
     let state = AppState::new(config, store)?;
+    retention::schedule::start(&state);
 
     let proxy = dev::DevProxy::new(dev_users(&fixture), fixture.workspace.workspace_id.clone());
     let router = proxy.wrap(http::router(state.clone()));

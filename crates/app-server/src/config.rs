@@ -25,6 +25,9 @@
 //! | `SHUTDOWN_DRAIN_SECONDS` | `14` | seconds from SIGTERM to exit, 1 to 14: the platform kills the app 15 s after SIGTERM |
 //! | `SHUTDOWN_READINESS_DELAY_MS` | `0` | milliseconds after SIGTERM during which `/api/ready` returns 503 while new connections are still served, so that a load balancer polling it stops routing first; counts toward the drain deadline |
 //! | `STATIC_DIR` | `client/dist` | built front end served at `/` |
+//! | `ADMIN_USERS` | none | comma-separated emails of the app's administrators, who may call `/api/admin/*`; entries are trimmed and compared case-insensitively |
+//! | `RETENTION_DAYS` | `90` | days, 1 to 3650, from the first time the retention job finds a user deactivated or deleted in the workspace until it deletes the user's preferences and inference logs |
+//! | `CLEANUP_SCHEDULE_UTC` | `02:00` | time of day `HH:MM` in UTC of the daily retention job run, or `off` for none |
 //! | `LOG_FORMAT` | `json` | `json` or `text` |
 //! | `RUST_LOG` | `info` | log filter, `tracing_subscriber::EnvFilter` syntax |
 
@@ -34,6 +37,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use secrecy::SecretString;
+
+use crate::retention;
 
 /// The service principal the platform gives the app container.
 #[derive(Debug, Clone)]
@@ -60,6 +65,12 @@ pub struct Config {
     pub identity_cache_max_entries: u64,
     pub required_user_scopes: Vec<String>,
     pub static_dir: PathBuf,
+    /// Users who may call the admin routes.
+    pub admin_users: crate::auth::AdminUsers,
+    /// Days from a user's deactivation mark until the retention job deletes the user's data.
+    pub retention_days: u32,
+    /// Time of day (UTC) of the daily retention job run; `None` when the schedule is off.
+    pub cleanup_schedule: Option<chrono::NaiveTime>,
     /// Time from SIGTERM to exit, below the platform's 15 s.
     pub shutdown_drain: Duration,
     /// Time after SIGTERM during which new connections are still accepted; less than
@@ -150,6 +161,21 @@ impl Config {
             .optional("STATIC_DIR")
             .map_or_else(|| PathBuf::from("client/dist"), PathBuf::from);
 
+        let admin_users = reader.parsed_by(
+            "ADMIN_USERS",
+            crate::auth::AdminUsers::default(),
+            crate::auth::AdminUsers::parse,
+        );
+        let retention_days = reader.in_range(
+            "RETENTION_DAYS",
+            retention::DEFAULT_RETENTION_DAYS,
+            1..=retention::MAX_RETENTION_DAYS,
+        );
+        let cleanup_schedule = reader.parsed_by(
+            "CLEANUP_SCHEDULE_UTC",
+            Some(retention::schedule::default_time()),
+            retention::schedule::parse_schedule,
+        );
         let (shutdown_drain, shutdown_readiness_delay) = reader.shutdown_timing();
 
         if !reader.problems.is_empty() {
@@ -172,6 +198,9 @@ impl Config {
             identity_cache_max_entries,
             required_user_scopes,
             static_dir,
+            admin_users,
+            retention_days,
+            cleanup_schedule,
             shutdown_drain,
             shutdown_readiness_delay,
         })
@@ -210,6 +239,22 @@ impl<F: Fn(&str) -> Option<String>> Reader<F> {
                 default
             }),
         }
+    }
+
+    /// Parses a variable with `parse`, whose error says what was expected.
+    fn parsed_by<T>(
+        &mut self,
+        name: &str,
+        default: T,
+        parse: impl FnOnce(&str) -> Result<T, String>,
+    ) -> T {
+        let Some(raw) = self.optional(name) else {
+            return default;
+        };
+        parse(&raw).unwrap_or_else(|problem| {
+            self.problem(format!("{name} is invalid: {problem}"));
+            default
+        })
     }
 
     /// Parses an integer variable and checks it lies in `range`.

@@ -12,6 +12,7 @@ pub mod domain;
 pub mod error;
 pub mod http;
 pub mod lakebase;
+pub mod retention;
 pub mod serve;
 pub mod services;
 pub mod state;

@@ -47,6 +47,10 @@ enum Command {
     /// Scrape a /metrics endpoint and print request rates by authentication mode, latency
     /// percentiles, upstream success rates, the circuit breaker state and active users.
     MetricsSummary(commands::MetricsSummaryArgs),
+    /// Run the retention job once: look every known user up in the workspace, then delete the
+    /// preferences and inference logs of users deactivated at least RETENTION_DAYS ago. Exits
+    /// with status 3 when another run of the job holds its lock.
+    CleanupOrphans(commands::CleanupOrphansArgs),
 }
 
 #[tokio::main]
@@ -61,10 +65,15 @@ async fn main() -> std::process::ExitCode {
         Command::Migrate { action } => commands::migrate(action).await,
         Command::Lakebase { action } => commands::lakebase(action).await,
         Command::MetricsSummary(args) => commands::metrics_summary(args).await,
+        Command::CleanupOrphans(args) => commands::cleanup_orphans(args).await,
     };
 
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) if commands::is_already_running(&error) => {
+            eprintln!("{error:#}");
+            std::process::ExitCode::from(commands::ALREADY_RUNNING_EXIT_CODE)
+        }
         Err(error) => {
             eprintln!("error: {error:#}");
             std::process::ExitCode::FAILURE

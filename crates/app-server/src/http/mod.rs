@@ -72,6 +72,14 @@ pub fn router(state: AppState) -> Router {
             axum::routing::post(routes::model_serving::invoke),
         )
         .route("/api/model-serving/logs", get(routes::model_serving::logs))
+        .route(
+            "/api/admin/orphaned-records",
+            get(routes::admin::orphaned_records),
+        )
+        .route(
+            "/api/admin/cleanup",
+            axum::routing::post(routes::admin::cleanup),
+        )
         .route("/api", axum::routing::any(api_not_found))
         .route("/api/", axum::routing::any(api_not_found))
         .route("/api/{*rest}", axum::routing::any(api_not_found))

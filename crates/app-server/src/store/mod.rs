@@ -6,8 +6,10 @@
 mod cross_user;
 mod error;
 mod inference_log;
+mod job_lock;
 mod migrations;
 mod postgres;
+mod retention;
 mod rotation;
 mod sqlite;
 mod timestamps;
@@ -25,9 +27,11 @@ use crate::telemetry::metrics::database::PoolStatus;
 pub use cross_user::CrossUserAccess;
 pub use error::StoreError;
 pub use inference_log::{InferenceLog, UserInferenceLog};
+pub use job_lock::JobLock;
 pub use migrations::{MigrationInfo, MigrationStatus};
 pub use postgres::PostgresStore;
 pub(crate) use postgres::{is_invalid_password, pool_options};
+pub use retention::{DeactivatedUser, KnownUser, PurgeRequest, RetentionStore, UserRowCounts};
 pub use rotation::{CredentialHealth, PasswordRotation};
 pub use sqlite::SqliteStore;
 
@@ -46,8 +50,11 @@ pub enum Backend {
 /// these methods also runs in a transaction that sets `app.user_id`, which the row-level security
 /// policies on `user_preferences` and `model_inference_logs` compare with each row. Methods that
 /// take a [`CrossUserAccess`] are the only way to reach several users' rows, and they log it.
+///
+/// The queries of the retention job and the admin listing are in the supertrait
+/// [`RetentionStore`].
 #[async_trait::async_trait]
-pub trait Store: Send + Sync + std::fmt::Debug + 'static {
+pub trait Store: RetentionStore + Send + Sync + std::fmt::Debug + 'static {
     fn backend(&self) -> Backend;
 
     /// Runs `SELECT 1` to check that the database is reachable.

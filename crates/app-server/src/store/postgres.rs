@@ -4,6 +4,7 @@
 //! security policies of migration 0002 compare with each row (see `scope`).
 
 mod inference;
+mod retention;
 mod scope;
 
 use std::fmt;

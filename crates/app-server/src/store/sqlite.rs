@@ -5,6 +5,7 @@
 //! every query.
 
 mod inference;
+mod retention;
 
 use std::path::Path;
 use std::str::FromStr;

@@ -1,5 +1,6 @@
 //! Route handlers, one file per area.
 
+pub mod admin;
 pub mod assets;
 pub mod health;
 pub mod model_serving;
