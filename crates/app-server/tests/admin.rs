@@ -301,6 +301,7 @@ async fn cleanup_dry_run_then_real_run() {
     assert_eq!(dry["users_purged"], 1, "{dry}");
     assert_eq!(dry["rows_deleted"]["user_preferences"], 2, "{dry}");
     assert_eq!(dry["rows_deleted"]["model_inference_logs"], 3, "{dry}");
+    assert_eq!(dry["rows_deleted"]["users"], 1, "{dry}");
     for field in ["users_checked", "newly_deactivated", "reactivated"] {
         assert!(dry[field].is_u64(), "{field} in {dry}");
     }

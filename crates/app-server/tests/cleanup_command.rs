@@ -115,7 +115,7 @@ async fn dry_run_prints_and_keeps_data() {
         "{text}"
     );
     assert!(
-        text.contains("user_preferences 1, model_inference_logs 0"),
+        text.contains("user_preferences 1, model_inference_logs 0, users 1"),
         "{text}"
     );
     assert_eq!(setup.bob_preferences().await, 1);

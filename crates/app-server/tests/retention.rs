@@ -126,7 +126,7 @@ impl Scenario {
         }
     }
 
-    /// Returns the number of preferences and inference logs of `name`.
+    /// Returns the number of preferences and inference logs of `name`, with `users` 0.
     async fn rows(&self, name: &str) -> UserRowCounts {
         let store = self.store();
         let preferences = store
@@ -140,6 +140,7 @@ impl Scenario {
         UserRowCounts {
             user_preferences: u64::try_from(preferences.len()).expect("small count"),
             model_inference_logs: logs,
+            users: 0,
         }
     }
 
@@ -185,10 +186,12 @@ fn inference_log() -> InferenceLog {
     }
 }
 
+/// Returns the preferences and inference logs each user starts with; `rows` leaves `users` 0.
 fn full_rows() -> UserRowCounts {
     UserRowCounts {
         user_preferences: PREFERENCES_PER_USER,
         model_inference_logs: LOGS_PER_USER,
+        users: 0,
     }
 }
 
@@ -201,6 +204,7 @@ fn purged_rows() -> UserRowCounts {
     UserRowCounts {
         user_preferences: 2 * PREFERENCES_PER_USER,
         model_inference_logs: 2 * LOGS_PER_USER,
+        users: 2,
     }
 }
 
@@ -242,6 +246,22 @@ async fn policy_is_applied(database: Database) {
         full_rows(),
         "service principal"
     );
+
+    let known = scenario
+        .store()
+        .known_users(&access())
+        .await
+        .expect("list known users");
+    let known_ids: Vec<&str> = known.iter().map(|user| user.user_id.as_str()).collect();
+    assert!(
+        !known_ids.contains(&BOB),
+        "bob's users row is deleted: {known_ids:?}"
+    );
+    assert!(
+        !known_ids.contains(&ERIN),
+        "erin's users row is deleted: {known_ids:?}"
+    );
+    assert!(known_ids.contains(&ALICE), "{known_ids:?}");
 
     let listed = scenario.deactivated_users().await;
     let listed_ids: Vec<&str> = listed.iter().map(|user| user.user_id.as_str()).collect();

@@ -293,6 +293,7 @@ fn log_purge(user_id: &UserId, deleted: UserRowCounts, options: &JobOptions) {
             user.id_hash = user_id_hash,
             user_preferences = deleted.user_preferences,
             model_inference_logs = deleted.model_inference_logs,
+            users = deleted.users,
             "dry run: would delete the data of a deactivated user"
         );
     } else {
@@ -303,6 +304,7 @@ fn log_purge(user_id: &UserId, deleted: UserRowCounts, options: &JobOptions) {
             user.id_hash = user_id_hash,
             user_preferences = deleted.user_preferences,
             model_inference_logs = deleted.model_inference_logs,
+            users = deleted.users,
             "deleted the data of a deactivated user"
         );
     }
@@ -331,6 +333,7 @@ fn log_summary(summary: &JobSummary, actor: &str) {
         users_purged = summary.users_purged,
         user_preferences_deleted = summary.rows_deleted.user_preferences,
         model_inference_logs_deleted = summary.rows_deleted.model_inference_logs,
+        users_deleted = summary.rows_deleted.users,
         "retention job finished"
     );
 }
@@ -368,8 +371,10 @@ impl fmt::Display for JobSummary {
         writeln!(f, "{purged}: {}", self.users_purged)?;
         writeln!(
             f,
-            "{deleted}: user_preferences {}, model_inference_logs {}",
-            self.rows_deleted.user_preferences, self.rows_deleted.model_inference_logs
+            "{deleted}: user_preferences {}, model_inference_logs {}, users {}",
+            self.rows_deleted.user_preferences,
+            self.rows_deleted.model_inference_logs,
+            self.rows_deleted.users
         )
     }
 }

@@ -8,8 +8,8 @@
 //!    app's service principal). A user found inactive or not found at all is marked with
 //!    `deactivated_at` the first time, and a marked user found active again is unmarked, keeping
 //!    the data;
-//! 3. deletes the rows of each user who was marked at least `retention_days` ago and is still
-//!    inactive or missing now, one transaction per user;
+//! 3. deletes the preferences, inference logs and `users` row of each user who was marked at
+//!    least `retention_days` ago and is still inactive or missing now, one transaction per user;
 //! 4. releases the lock and returns a [`JobSummary`].
 //!
 //! A dry run makes the same lookups and runs the same deleting transactions, but rolls them back

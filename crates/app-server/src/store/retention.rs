@@ -34,17 +34,20 @@ pub struct DeactivatedUser {
 pub struct UserRowCounts {
     pub user_preferences: u64,
     pub model_inference_logs: u64,
+    /// Rows of `users`: the user's display name, timestamps and deactivation mark.
+    pub users: u64,
 }
 
 impl UserRowCounts {
     pub fn total(self) -> u64 {
-        self.user_preferences + self.model_inference_logs
+        self.user_preferences + self.model_inference_logs + self.users
     }
 
     /// Adds `other` to these counts.
     pub fn add(&mut self, other: UserRowCounts) {
         self.user_preferences += other.user_preferences;
         self.model_inference_logs += other.model_inference_logs;
+        self.users += other.users;
     }
 }
 
@@ -94,9 +97,9 @@ pub trait RetentionStore {
         offset: u32,
     ) -> Result<(Vec<DeactivatedUser>, u64), StoreError>;
 
-    /// Deletes the user's rows in `user_preferences` and `model_inference_logs` in one
-    /// transaction, in batches of `request.batch_size`, and returns how many it deleted (or, in a
-    /// dry run, would delete). Logs `access` at INFO.
+    /// Deletes the user's rows in `user_preferences` and `model_inference_logs` in batches of
+    /// `request.batch_size`, then the user's `users` row, all in one transaction, and returns how
+    /// many rows it deleted (or, in a dry run, would delete). Logs `access` at INFO.
     ///
     /// Returns `None` and changes nothing when the user is no longer marked inactive with a
     /// `deactivated_at` at or before `request.deactivated_before`, for example because the user
@@ -186,6 +189,8 @@ pub(super) const COUNT_INFERENCE_LOGS: &str =
 /// `$1` user id, `$2` batch size.
 pub(super) const DELETE_PREFERENCES_BATCH: &str = "DELETE FROM user_preferences WHERE id IN \
      (SELECT id FROM user_preferences WHERE user_id = $1 LIMIT $2)";
+
+pub(super) const DELETE_USER: &str = "DELETE FROM users WHERE user_id = $1";
 
 /// `$1` user id, `$2` batch size.
 pub(super) const DELETE_INFERENCE_LOGS_BATCH: &str = "DELETE FROM model_inference_logs WHERE id IN \

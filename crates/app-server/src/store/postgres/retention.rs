@@ -75,6 +75,8 @@ impl RetentionStore for PostgresStore {
     }
 
     async fn try_lock_job(&self, job: &str) -> Result<Option<JobLock>, StoreError> {
+        // NOTE: the lock keeps this pooled connection until the job ends, so a pool of one
+        // connection (DATABASE_MAX_CONNECTIONS=1) leaves none for the job's queries.
         let key = job_lock::advisory_key(job);
         let mut connection = self.acquire().await?;
         let locked: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
@@ -177,6 +179,8 @@ async fn count_rows(
     Ok(UserRowCounts {
         user_preferences: retention::count(preferences),
         model_inference_logs: retention::count(logs),
+        // The row that the eligibility check selected.
+        users: 1,
     })
 }
 
@@ -184,19 +188,19 @@ async fn delete_rows(
     connection: &mut PgConnection,
     request: &PurgeRequest<'_>,
 ) -> Result<UserRowCounts, AttemptError> {
+    let user_preferences =
+        delete_in_batches(connection, retention::DELETE_PREFERENCES_BATCH, request).await?;
+    let model_inference_logs =
+        delete_in_batches(connection, retention::DELETE_INFERENCE_LOGS_BATCH, request).await?;
+    let users = sqlx::query(retention::DELETE_USER)
+        .bind(request.user_id.as_str())
+        .execute(&mut *connection)
+        .await?
+        .rows_affected();
     Ok(UserRowCounts {
-        user_preferences: delete_in_batches(
-            connection,
-            retention::DELETE_PREFERENCES_BATCH,
-            request,
-        )
-        .await?,
-        model_inference_logs: delete_in_batches(
-            connection,
-            retention::DELETE_INFERENCE_LOGS_BATCH,
-            request,
-        )
-        .await?,
+        user_preferences,
+        model_inference_logs,
+        users,
     })
 }
 

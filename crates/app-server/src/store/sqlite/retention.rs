@@ -154,6 +154,8 @@ async fn count_rows(
     Ok(UserRowCounts {
         user_preferences: retention::count(preferences),
         model_inference_logs: retention::count(logs),
+        // The row that the eligibility check selected.
+        users: 1,
     })
 }
 
@@ -161,19 +163,19 @@ async fn delete_rows(
     connection: &mut SqliteConnection,
     request: &PurgeRequest<'_>,
 ) -> Result<UserRowCounts, StoreError> {
+    let user_preferences =
+        delete_in_batches(connection, retention::DELETE_PREFERENCES_BATCH, request).await?;
+    let model_inference_logs =
+        delete_in_batches(connection, retention::DELETE_INFERENCE_LOGS_BATCH, request).await?;
+    let users = sqlx::query(retention::DELETE_USER)
+        .bind(request.user_id.as_str())
+        .execute(&mut *connection)
+        .await?
+        .rows_affected();
     Ok(UserRowCounts {
-        user_preferences: delete_in_batches(
-            connection,
-            retention::DELETE_PREFERENCES_BATCH,
-            request,
-        )
-        .await?,
-        model_inference_logs: delete_in_batches(
-            connection,
-            retention::DELETE_INFERENCE_LOGS_BATCH,
-            request,
-        )
-        .await?,
+        user_preferences,
+        model_inference_logs,
+        users,
     })
 }
 
