@@ -19,11 +19,11 @@ SPECS=(
     e2e/specs/preferences.spec.mjs
     e2e/specs/workspace-faults.spec.mjs
 )
-# Specs of pages whose API routes app-server does not serve yet. Each switch stays 0 until the
-# routes exist: the catalog browser and model playground need /api/unity-catalog/* and
-# /api/model-serving/*, the admin page needs /api/admin/*.
+# Specs that can be switched off, each with its own switch (default 1): the catalog browser and
+# model playground need /api/unity-catalog/* and /api/model-serving/*, the admin page needs
+# /api/admin/*.
 E2E_CATALOG_AND_SERVING=${E2E_CATALOG_AND_SERVING:-1}
-E2E_ADMIN=${E2E_ADMIN:-0}
+E2E_ADMIN=${E2E_ADMIN:-1}
 if [[ $E2E_CATALOG_AND_SERVING == 1 ]]; then
     SPECS+=(e2e/specs/catalog.spec.mjs e2e/specs/playground.spec.mjs)
 fi

@@ -16,7 +16,12 @@ test('admin sees the orphaned records', { timeout: 60_000 }, async () => {
     assert.equal(await page.locator('[role="alert"]').count(), 0);
 
     await page.getByRole('button', { name: 'Run a dry run' }).click();
-    await page.getByLabel('Dry run summary').waitFor();
+    const summary = page.getByLabel('Dry run summary');
+    await summary.waitFor();
+    const text = await summary.textContent();
+    assert.match(text, /"dry_run": true/);
+    assert.match(text, /"users_purged": \d+/);
+    assert.match(text, /"user_preferences": \d+/);
     await screenshot(page, 'admin');
   } finally {
     await close();

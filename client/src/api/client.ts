@@ -72,10 +72,13 @@ export const api = {
       query: { page, page_size: pageSize },
       signal,
     }).then((body) => toOrphanedRecordPage(body, page, pageSize)),
+  // The empty JSON body makes the request carry `Content-Type: application/json`, which the
+  // server requires of requests that change data.
   cleanup: (dryRun: boolean) =>
     request<Record<string, JsonValue>>('/api/admin/cleanup', {
       method: 'POST',
       query: { dry_run: dryRun },
+      body: {},
     }),
 
   devUsers: (signal?: Signal) => devUsers(signal),
@@ -98,8 +101,8 @@ async function devUsers(signal: Signal): Promise<DevUsers | null> {
   }
 }
 
-// NOTE: the contract names the fields of one orphaned record but not the list's key, so the first
-// array among `records`, `items` and `users` is taken.
+// The server returns the list under `items`. The first array among `records`, `items` and `users`
+// is taken, so a server that names the list differently still works.
 function toOrphanedRecordPage(
   body: Record<string, unknown>,
   page: number,
