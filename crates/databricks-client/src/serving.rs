@@ -13,7 +13,7 @@ const ENDPOINTS_ROUTE: &str = "/api/2.0/serving-endpoints";
 const ENDPOINT_ROUTE: &str = "/api/2.0/serving-endpoints/{name}";
 const INVOCATIONS_ROUTE: &str = "/serving-endpoints/{name}/invocations";
 
-/// The response header naming the served model that answered an invocation.
+/// The response header naming the served model that handled an invocation.
 const SERVED_MODEL_HEADER: &str = "served-model-name";
 
 /// A serving endpoint, with the fields the app shows. Other fields of the response are ignored.
@@ -49,7 +49,7 @@ pub struct EndpointState {
     pub config_update: Option<String>,
 }
 
-/// The answer of an invocation: the response body as the model returned it.
+/// The result of an invocation: the response body as the model returned it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Invocation {
     pub body: serde_json::Value,

@@ -1,4 +1,4 @@
-//! What routes do with the workspace and the store, apart from HTTP.
+//! Route logic that calls the workspace and the store, kept apart from HTTP.
 
 pub mod acting;
 pub mod serving;

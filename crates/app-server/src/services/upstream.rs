@@ -1,4 +1,4 @@
-//! How a failed workspace call becomes an API error.
+//! Mapping of failed workspace calls to API errors.
 
 use std::time::Duration;
 
@@ -7,7 +7,7 @@ use databricks_client::{ApiError, ErrorKind};
 
 use crate::error::{AppError, ErrorCode};
 
-/// Seconds a client is told to wait after a 429 that carried no `Retry-After`.
+/// Seconds a client should wait after a 429 that carried no `Retry-After`.
 pub const DEFAULT_RETRY_AFTER_SECONDS: u64 = 60;
 
 /// The start of the platform's message when a token lacks a scope, for example
