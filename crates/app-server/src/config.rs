@@ -25,6 +25,8 @@
 //! | `SHUTDOWN_DRAIN_SECONDS` | `14` | seconds from SIGTERM to exit, 1 to 14: the platform kills the app 15 s after SIGTERM |
 //! | `SHUTDOWN_READINESS_DELAY_MS` | `0` | milliseconds after SIGTERM during which `/api/ready` returns 503 while new connections are still served, so that a load balancer polling it stops routing first; counts toward the drain deadline |
 //! | `STATIC_DIR` | `client/dist` | built front end served at `/` |
+//! | `REQUEST_READ_TIMEOUT_SECONDS` | `30` | seconds a client may take to send a request's headers, and may pause while sending its body, 1 to 300; past it the connection closes (headers) or the request gets 408 (body) |
+//! | `CORS_ALLOWED_ORIGINS` | none | comma-separated origins (`https://host[:port]`) other than the app's own that may call the API from a browser, with credentials; without it no response carries CORS headers |
 //! | `ADMIN_USERS` | none | comma-separated emails of the app's administrators, who may call `/api/admin/*`; entries are trimmed and compared case-insensitively |
 //! | `RETENTION_DAYS` | `90` | days, 1 to 3650, from the first time the retention job finds a user deactivated or deleted in the workspace until it deletes the user's preferences and inference logs |
 //! | `CLEANUP_SCHEDULE_UTC` | `02:00` | time of day `HH:MM` in UTC of the daily retention job run, or `off` for none |
@@ -65,6 +67,10 @@ pub struct Config {
     pub identity_cache_max_entries: u64,
     pub required_user_scopes: Vec<String>,
     pub static_dir: PathBuf,
+    /// Time a client may take to send the request headers, and may pause within the body.
+    pub request_read_timeout: Duration,
+    /// Origins other than the app's own that may call the API from a browser.
+    pub cors_allowed_origins: crate::http::origin::AllowedOrigins,
     /// Users who may call the admin routes.
     pub admin_users: crate::auth::AdminUsers,
     /// Days from a user's deactivation mark until the retention job deletes the user's data.
@@ -161,6 +167,9 @@ impl Config {
             .optional("STATIC_DIR")
             .map_or_else(|| PathBuf::from("client/dist"), PathBuf::from);
 
+        let request_read_timeout_seconds =
+            reader.in_range("REQUEST_READ_TIMEOUT_SECONDS", 30_u64, 1..=300);
+        let cors_allowed_origins = reader.allowed_origins("CORS_ALLOWED_ORIGINS");
         let admin_users = reader.parsed_by(
             "ADMIN_USERS",
             crate::auth::AdminUsers::default(),
@@ -198,6 +207,8 @@ impl Config {
             identity_cache_max_entries,
             required_user_scopes,
             static_dir,
+            request_read_timeout: Duration::from_secs(request_read_timeout_seconds),
+            cors_allowed_origins,
             admin_users,
             retention_days,
             cleanup_schedule,
@@ -272,6 +283,21 @@ impl<F: Fn(&str) -> Option<String>> Reader<F> {
             ));
             default
         }
+    }
+
+    /// Reads a comma-separated list of web origins.
+    fn allowed_origins(&mut self, name: &str) -> crate::http::origin::AllowedOrigins {
+        let mut origins = Vec::new();
+        for entry in self.optional(name).unwrap_or_default().split(',') {
+            if entry.trim().is_empty() {
+                continue;
+            }
+            match crate::http::origin::Origin::parse(entry) {
+                Ok(origin) => origins.push(origin),
+                Err(problem) => self.problem(format!("{name} is invalid: {problem}")),
+            }
+        }
+        crate::http::origin::AllowedOrigins::new(origins)
     }
 
     /// Reads the drain deadline and the readiness delay, which must end before the deadline.

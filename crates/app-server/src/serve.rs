@@ -49,11 +49,12 @@ pub async fn run(
     );
 
     let stop_accepting = CancellationToken::new();
-    let mut server = tokio::spawn(
-        axum::serve(listener, router)
-            .with_graceful_shutdown(stop_accepting.clone().cancelled_owned())
-            .into_future(),
-    );
+    let mut server = tokio::spawn(crate::http::server::serve(
+        listener,
+        router,
+        state.config.request_read_timeout,
+        stop_accepting.clone().cancelled_owned(),
+    ));
 
     let signal = tokio::select! {
         signal = signals.recv() => signal,

@@ -1,11 +1,17 @@
 //! The HTTP surface: layers, routes and static assets.
 
 pub mod correlation;
+pub mod cors;
+pub mod csrf;
 pub mod json;
+pub mod limits;
 pub mod metrics;
+pub mod origin;
 pub mod path;
 pub mod query;
 pub mod routes;
+pub mod security_headers;
+pub mod server;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -23,10 +29,16 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// Builds the app's router: API routes, then static assets for everything else, and
 /// `GET /metrics`, which stays outside the request layers so that scrapes are neither counted nor
-/// logged. Installs the process's metrics recorder when it is not installed yet.
+/// logged; only the security headers apply to it. Installs the process's metrics recorder when it
+/// is not installed yet.
+///
+/// Layers, outermost first: security headers, correlation ID, metrics, panic catcher, URI and
+/// header limits, CORS (only with `CORS_ALLOWED_ORIGINS`), the CSRF check, the auth context, the
+/// body read timeout and the body size limit.
 pub fn router(state: AppState) -> Router {
     crate::telemetry::metrics::install();
     let static_files = routes::assets::service(&state.config.static_dir);
+    let allowed_origins = state.config.cors_allowed_origins.clone();
 
     Router::new()
         .route("/health", get(routes::health::health))
@@ -37,7 +49,9 @@ pub fn router(state: AppState) -> Router {
         .route("/api/user/me/workspace", get(routes::user::workspace))
         .route(
             "/api/preferences",
-            get(routes::preferences::list).post(routes::preferences::save),
+            get(routes::preferences::list)
+                .post(routes::preferences::save)
+                .layer(DefaultBodyLimit::max(routes::preferences::MAX_BODY_BYTES)),
         )
         .route(
             "/api/preferences/{preference_key}",
@@ -86,11 +100,25 @@ pub fn router(state: AppState) -> Router {
         .fallback_service(static_files)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(middleware::from_fn_with_state(
+            state.config.request_read_timeout,
+            limits::body_read_timeout,
+        ))
         .layer(middleware::from_fn(auth::context::layer))
+        .layer(middleware::from_fn_with_state(
+            allowed_origins.clone(),
+            csrf::layer,
+        ))
+        .layer(tower::util::option_layer(cors::layer(&allowed_origins)))
+        .layer(middleware::from_fn(limits::layer))
         .layer(CatchPanicLayer::custom(routes::panic_response))
         .layer(middleware::from_fn(metrics::layer))
         .layer(middleware::from_fn(correlation::layer))
-        .route(metrics::METRICS_PATH, get(metrics::scrape))
+        .route(
+            metrics::METRICS_PATH,
+            get(metrics::scrape).fallback(method_not_allowed),
+        )
+        .layer(middleware::from_fn(security_headers::layer))
         .with_state(state)
 }
 

@@ -21,6 +21,10 @@ pub const MAX_KEY_LENGTH: usize = 255;
 /// Largest accepted preference value, in bytes of its compact JSON form.
 pub const MAX_VALUE_BYTES: usize = 10_000;
 
+/// Largest request body `POST /api/preferences` reads, in bytes: room for a value at its limit
+/// written with indentation or `\u` escapes.
+pub const MAX_BODY_BYTES: usize = 32 * 1024;
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SavePreference {
@@ -168,5 +172,31 @@ pub fn store_error(error: StoreError) -> AppError {
             )
         }
         other => AppError::internal(&other),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn pattern() -> regex::Regex {
+        regex::Regex::new(r"\A[A-Za-z0-9_.:-]{1,255}\z").expect("valid pattern")
+    }
+
+    proptest! {
+        #[test]
+        fn key_validator_matches_the_pattern(key in "\\PC{0,300}|[A-Za-z0-9_.:-]{0,300}") {
+            prop_assert_eq!(validate_key(&key).is_ok(), pattern().is_match(&key), "{:?}", key);
+        }
+
+        #[test]
+        fn rejected_key_is_a_validation_error(key in "\\PC{0,300}") {
+            if let Err(error) = validate_key(&key) {
+                prop_assert_eq!(error.code, ErrorCode::ValidationError);
+                prop_assert_eq!(error.status, StatusCode::UNPROCESSABLE_ENTITY);
+            }
+        }
     }
 }
