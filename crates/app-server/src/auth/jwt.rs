@@ -104,3 +104,50 @@ mod tests {
         assert!(!has_expired("dapi-alice-dev", SystemTime::now()));
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn jwt_with_payload(payload: &[u8]) -> String {
+        format!("e30.{}.c2ln", URL_SAFE_NO_PAD.encode(payload))
+    }
+
+    proptest! {
+        #[test]
+        fn any_token_is_peeked_without_panic(token in "\\PC{0,300}") {
+            let _ = expiry(&token);
+            let _ = scopes(&token);
+            let _ = has_expired(&token, SystemTime::now());
+        }
+
+        #[test]
+        fn any_payload_bytes_are_peeked_without_panic(payload in prop::collection::vec(any::<u8>(), 0..400)) {
+            let token = jwt_with_payload(&payload);
+            let _ = expiry(&token);
+            let _ = scopes(&token);
+        }
+
+        #[test]
+        fn exp_claim_is_read_back(exp in 0_u64..=10_000_000_000) {
+            let token = jwt_with_payload(format!(r#"{{"exp":{exp}}}"#).as_bytes());
+            prop_assert_eq!(expiry(&token), Some(UNIX_EPOCH + Duration::from_secs(exp)));
+        }
+
+        #[test]
+        fn expired_exactly_when_exp_is_not_after_now(exp in 0_u64..1_000_000, now in 0_u64..1_000_000) {
+            let token = jwt_with_payload(format!(r#"{{"exp":{exp}}}"#).as_bytes());
+            let expired = has_expired(&token, UNIX_EPOCH + Duration::from_secs(now));
+            prop_assert_eq!(expired, exp <= now);
+        }
+
+        #[test]
+        fn scope_claim_is_split_on_whitespace(list in prop::collection::vec("[a-z:.-]{1,20}", 0..6)) {
+            let claims = serde_json::json!({ "exp": 1, "scope": list.join(" ") });
+            let token = jwt_with_payload(claims.to_string().as_bytes());
+            prop_assert_eq!(scopes(&token), Some(list));
+        }
+    }
+}

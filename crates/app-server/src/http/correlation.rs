@@ -89,3 +89,38 @@ pub async fn layer(mut request: Request, next: Next) -> Response {
     }
     response
 }
+
+#[cfg(test)]
+mod tests {
+    use axum::http::HeaderValue;
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn pattern() -> regex::Regex {
+        regex::Regex::new(r"\A[A-Za-z0-9._:-]{1,128}\z").expect("valid pattern")
+    }
+
+    proptest! {
+        #[test]
+        fn is_safe_matches_the_pattern(value in "\\PC{0,140}|[A-Za-z0-9._:-]{0,140}") {
+            prop_assert_eq!(is_safe(&value), pattern().is_match(&value), "{:?}", value);
+        }
+
+        #[test]
+        fn choose_echoes_only_safe_values(value in "[ -~]{0,140}") {
+            let mut headers = HeaderMap::new();
+            headers.insert(
+                CORRELATION_ID_HEADER,
+                HeaderValue::from_str(&value).expect("printable ASCII is a valid header value"),
+            );
+            let chosen = choose(&headers);
+            prop_assert!(is_safe(&chosen), "{:?}", chosen);
+            if is_safe(&value) {
+                prop_assert_eq!(chosen, value);
+            } else {
+                prop_assert!(Uuid::parse_str(&chosen).is_ok(), "{:?}", chosen);
+            }
+        }
+    }
+}

@@ -72,7 +72,7 @@ fn from_json(status: StatusCode, object: &Map<String, Value>) -> Option<ParsedEr
     }
     match object.get("error") {
         Some(Value::Object(nested)) => Some(from_nested_error(status, nested)),
-        Some(Value::String(error)) => Some(from_oauth_json(error, object)),
+        Some(Value::String(error)) => Some(from_oauth_json(status, error, object)),
         _ => None,
     }
 }
@@ -122,7 +122,11 @@ fn from_nested_error(status: StatusCode, nested: &Map<String, Value>) -> ParsedE
 }
 
 /// OAuth (`{"error", "error_description"}`) and legacy (`{"error": "message"}`) bodies.
-fn from_oauth_json(error: &str, object: &Map<String, Value>) -> ParsedErrorBody {
+fn from_oauth_json(
+    status: StatusCode,
+    error: &str,
+    object: &Map<String, Value>,
+) -> ParsedErrorBody {
     let description = non_empty_string(object.get("error_description"))
         .or_else(|| non_empty_string(object.get("errorSummary")));
     match description {
@@ -131,6 +135,7 @@ fn from_oauth_json(error: &str, object: &Map<String, Value>) -> ParsedErrorBody 
         None if !error.is_empty() && !error.contains(char::is_whitespace) => {
             plain(Some(error.to_owned()), error.to_owned())
         }
+        None if error.trim().is_empty() => plain(None, reason_phrase(status)),
         None => plain(None, excerpt(error)),
     }
 }
@@ -241,6 +246,7 @@ fn excerpt(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use http::HeaderValue;
+    use proptest::strategy::Strategy;
     use serde_json::json;
 
     use super::*;
@@ -430,6 +436,68 @@ mod tests {
             &[0xff, 0xfe, b'a'],
         );
         assert!(parsed.message.ends_with('a'), "{}", parsed.message);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_body_parses_without_panic(
+            status in 400_u16..600,
+            body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..2_000),
+            html in proptest::prelude::any::<bool>(),
+        ) {
+            let status = StatusCode::from_u16(status).expect("valid status");
+            let headers = if html { html_headers() } else { HeaderMap::new() };
+            let parsed = parse_error_body(status, &headers, &body);
+            proptest::prop_assert!(!parsed.message.is_empty());
+        }
+
+        #[test]
+        fn any_json_object_gets_a_message(
+            status in 400_u16..600,
+            fields in proptest::collection::vec(
+                (
+                    proptest::sample::select(vec![
+                        "error_code", "message", "error", "error_description", "detail",
+                        "scimType", "status", "details", "other",
+                    ]),
+                    proptest::prop_oneof![
+                        "[ a-z]{0,3}".prop_map(Value::from),
+                        (0_i64..1000).prop_map(Value::from),
+                        proptest::prelude::Just(Value::Null),
+                        proptest::prelude::Just(json!({ "message": "", "code": 1 })),
+                        proptest::prelude::Just(json!([])),
+                    ],
+                ),
+                0..5,
+            ),
+        ) {
+            let object: Map<String, Value> =
+                fields.into_iter().map(|(key, value)| (key.to_owned(), value)).collect();
+            let body = Value::Object(object).to_string();
+            let parsed = parse(status, &body);
+            proptest::prop_assert!(!parsed.message.trim().is_empty(), "body {}", body);
+        }
+
+        #[test]
+        fn text_message_is_capped(status in 400_u16..600, text in "[^{\\[]\\PC{0,600}") {
+            let status = StatusCode::from_u16(status).expect("valid status");
+            let parsed = parse_error_body(status, &HeaderMap::new(), text.as_bytes());
+            proptest::prop_assert!(
+                parsed.message.chars().count() <= MAX_EXCERPT_CHARS,
+                "{} characters", parsed.message.chars().count()
+            );
+        }
+
+        #[test]
+        fn standard_json_code_and_message_are_kept(
+            code in "[A-Z_]{1,30}",
+            message in "[ -~]{0,100}[!-~]",
+        ) {
+            let body = json!({ "error_code": code, "message": message }).to_string();
+            let parsed = parse(400, &body);
+            proptest::prop_assert_eq!(parsed.error_code.as_deref(), Some(code.as_str()));
+            proptest::prop_assert_eq!(parsed.message, message.trim());
+        }
     }
 
     #[test]
