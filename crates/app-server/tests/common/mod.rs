@@ -23,6 +23,8 @@ use workspace_emulator::{Emulator, Fixture};
 pub enum Database {
     Sqlite,
     Postgres,
+    /// The database at this URL, as it is: a server the test controls itself.
+    Url(SecretString),
     None,
 }
 
@@ -232,6 +234,7 @@ async fn open_database(
             let store = connect_and_migrate(&url).await;
             (Some(store), None, Some(guard))
         }
+        Database::Url(url) => (Some(connect_and_migrate(&url).await), None, None),
     }
 }
 
