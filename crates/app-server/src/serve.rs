@@ -52,6 +52,7 @@ pub async fn run(
     let mut server = tokio::spawn(crate::http::server::serve(
         listener,
         router,
+        state.config.request_read_timeout,
         stop_accepting.clone().cancelled_owned(),
     ));
 
