@@ -25,7 +25,7 @@
 //! | `SHUTDOWN_DRAIN_SECONDS` | `14` | seconds from SIGTERM to exit, 1 to 14: the platform kills the app 15 s after SIGTERM |
 //! | `SHUTDOWN_READINESS_DELAY_MS` | `0` | milliseconds after SIGTERM during which `/api/ready` returns 503 while new connections are still served, so that a load balancer polling it stops routing first; counts toward the drain deadline |
 //! | `STATIC_DIR` | `client/dist` | built front end served at `/` |
-//! | `REQUEST_READ_TIMEOUT_SECONDS` | `30` | seconds a client may take to send a request's headers, and may pause while sending its body, 1 to 300; past it the connection closes (headers) or the request gets 408 (body) |
+//! | `REQUEST_BODY_TIMEOUT_SECONDS` | `30` | seconds a client may pause while sending a request body, 1 to 300; past it the request gets 408 `REQUEST_TIMEOUT` |
 //! | `CORS_ALLOWED_ORIGINS` | none | comma-separated origins (`https://host[:port]`) other than the app's own that may call the API from a browser, with credentials; without it no response carries CORS headers |
 //! | `ADMIN_USERS` | none | comma-separated emails of the app's administrators, who may call `/api/admin/*`; entries are trimmed and compared case-insensitively |
 //! | `RETENTION_DAYS` | `90` | days, 1 to 3650, from the first time the retention job finds a user deactivated or deleted in the workspace until it deletes the user's preferences and inference logs |
@@ -67,8 +67,8 @@ pub struct Config {
     pub identity_cache_max_entries: u64,
     pub required_user_scopes: Vec<String>,
     pub static_dir: PathBuf,
-    /// Time a client may take to send the request headers, and may pause within the body.
-    pub request_read_timeout: Duration,
+    /// Time a client may pause while sending a request body.
+    pub request_body_timeout: Duration,
     /// Origins other than the app's own that may call the API from a browser.
     pub cors_allowed_origins: crate::http::origin::AllowedOrigins,
     /// Users who may call the admin routes.
@@ -167,8 +167,8 @@ impl Config {
             .optional("STATIC_DIR")
             .map_or_else(|| PathBuf::from("client/dist"), PathBuf::from);
 
-        let request_read_timeout_seconds =
-            reader.in_range("REQUEST_READ_TIMEOUT_SECONDS", 30_u64, 1..=300);
+        let request_body_timeout_seconds =
+            reader.in_range("REQUEST_BODY_TIMEOUT_SECONDS", 30_u64, 1..=300);
         let cors_allowed_origins = reader.allowed_origins("CORS_ALLOWED_ORIGINS");
         let admin_users = reader.parsed_by(
             "ADMIN_USERS",
@@ -207,7 +207,7 @@ impl Config {
             identity_cache_max_entries,
             required_user_scopes,
             static_dir,
-            request_read_timeout: Duration::from_secs(request_read_timeout_seconds),
+            request_body_timeout: Duration::from_secs(request_body_timeout_seconds),
             cors_allowed_origins,
             admin_users,
             retention_days,

@@ -52,7 +52,6 @@ pub async fn run(
     let mut server = tokio::spawn(crate::http::server::serve(
         listener,
         router,
-        state.config.request_read_timeout,
         stop_accepting.clone().cancelled_owned(),
     ));
 

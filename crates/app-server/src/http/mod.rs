@@ -101,7 +101,7 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn_with_state(
-            state.config.request_read_timeout,
+            state.config.request_body_timeout,
             limits::body_read_timeout,
         ))
         .layer(middleware::from_fn(auth::context::layer))

@@ -1,20 +1,25 @@
 //! The connection loop: HTTP/1.1 and h2c on one port, with header limits sized for the forwarded
 //! user token, and graceful shutdown.
 //!
-//! It does what `axum::serve` does, with two changes. `axum::serve` keeps hyper's HTTP/2 default
-//! of 16 KiB for a request's header list, which a user token of 12 KiB plus the browser's cookies
-//! can pass. It also sets no timer, so a client that never finishes its headers keeps the
-//! connection open forever. HTTP/1.1 keeps hyper's size limits (hyper 1.x): at most 100 header fields
-//! and about 400 KiB for the request line and headers together. Requests past these limits get
-//! an empty 431 from hyper before the app sees them; below them, [`crate::http::limits`] answers
-//! a header block over its own limit with a JSON 431.
+//! It does what `axum::serve` does, except that it raises hyper's HTTP/2 default of 16 KiB for a
+//! request's header list, which a user token of 12 KiB plus the browser's cookies can pass.
+//! HTTP/1.1 keeps hyper's size limits (hyper 1.x): at most 100 header fields and about 400 KiB
+//! for the request line and headers together. Hyper rejects requests past these limits with an
+//! empty 431 before they reach the app. Below them, [`crate::http::limits`] rejects a header block
+//! over its own limit with a JSON 431.
+//!
+//! There is no timeout for receiving request headers. In hyper 1.x that timer also runs while a
+//! keep-alive connection waits for its next request, so it closes idle connections, and a client
+//! that reuses one at that moment loses its request: a soak run lost a `POST` this way. On
+//! Databricks Apps only the platform's proxy connects to the app, so slow clients meet the proxy's
+//! timeouts first.
 
 use std::future::Future;
 use std::io;
 use std::time::Duration;
 
 use axum::Router;
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto::Builder;
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
@@ -32,23 +37,14 @@ const ACCEPT_ERROR_PAUSE: Duration = Duration::from_secs(1);
 /// Serves `router` on `listener` until `shutdown` completes, then stops accepting, lets every
 /// open connection finish its in-flight requests (HTTP/1.1 connections close after their
 /// response, HTTP/2 connections get GOAWAY) and returns when all are closed.
-///
-/// An HTTP/1.1 client that has not sent a request's complete headers `header_read_timeout` after
-/// it started is disconnected.
 pub async fn serve(
     listener: TcpListener,
     router: Router,
-    header_read_timeout: Duration,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
     let mut builder = Builder::new(TokioExecutor::new());
     builder
-        .http1()
-        .timer(TokioTimer::new())
-        .header_read_timeout(header_read_timeout);
-    builder
         .http2()
-        .timer(TokioTimer::new())
         .max_header_list_size(MAX_HTTP2_HEADER_LIST_BYTES);
     let connections = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);

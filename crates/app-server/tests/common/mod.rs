@@ -196,9 +196,8 @@ impl TestAppBuilder {
             .expect("bind the app");
         let address = listener.local_addr().expect("app address");
         let router = app_server::http::router(state.clone());
-        let read_timeout = state.config.request_read_timeout;
         tokio::spawn(async move {
-            app_server::http::server::serve(listener, router, read_timeout, std::future::pending())
+            app_server::http::server::serve(listener, router, std::future::pending())
                 .await
                 .expect("serve the app");
         });
