@@ -18,6 +18,7 @@ SPECS=(
     e2e/specs/profile.spec.mjs
     e2e/specs/preferences.spec.mjs
     e2e/specs/workspace-faults.spec.mjs
+    e2e/specs/security-policy.spec.mjs
 )
 # Specs that can be switched off, each with its own switch (default 1): the catalog browser and
 # model playground need /api/unity-catalog/* and /api/model-serving/*, the admin page needs

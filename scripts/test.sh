@@ -43,4 +43,9 @@ cargo test --workspace
 step "scripts/e2e.sh (front-end unit tests, build, browser tests in headless Chromium)"
 scripts/e2e.sh
 
+# A short soak on the debug build that `cargo test` made: any failed request or memory growth over
+# 16 MiB fails the run. scripts/soak.sh without options runs the full 10 minutes on a release build.
+step "scripts/soak.sh --seconds 45 --interval 15 --debug"
+scripts/soak.sh --seconds 45 --interval 15 --debug
+
 step "all checks passed"

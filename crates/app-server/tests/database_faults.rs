@@ -21,7 +21,7 @@ use serde_json::{Value, json};
 /// Concurrent writers.
 const WORKERS: usize = 8;
 
-/// The longest a request may take: the pool's 5 s acquire timeout plus a margin.
+/// The maximum time a request may take: the pool's 5 s acquire timeout plus a margin.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// How soon after the server is back requests must succeed again.

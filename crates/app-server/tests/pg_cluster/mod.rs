@@ -62,7 +62,7 @@ impl Cluster {
         cluster
     }
 
-    /// The superuser URL of the cluster's `postgres` database.
+    /// Returns the superuser URL of the cluster's `postgres` database.
     pub fn url(&self) -> String {
         format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
     }
@@ -166,7 +166,7 @@ fn run(command: &mut Command) {
     assert!(status.success(), "{command:?} failed");
 }
 
-/// A port on 127.0.0.1 that was free a moment ago.
+/// Returns a port on 127.0.0.1 that was free a moment ago.
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|listener| listener.local_addr())
