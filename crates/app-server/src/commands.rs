@@ -310,3 +310,12 @@ pub async fn metrics_summary(args: MetricsSummaryArgs) -> anyhow::Result<()> {
     print!("{summary}");
     Ok(())
 }
+
+/// `app-server openapi`: prints the OpenAPI document, as `GET /openapi.json` serves it.
+pub fn openapi() -> anyhow::Result<()> {
+    let document = http::openapi::document();
+    let json = serde_json::to_string_pretty(&document)
+        .context("failed to serialise the OpenAPI document")?;
+    println!("{json}");
+    Ok(())
+}

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 /// The stable, machine-readable code of an error body. Clients switch on it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ErrorCode {
     AuthMissing,
@@ -38,6 +38,35 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
+    /// Every code, in declaration order. The OpenAPI document lists the codes from the enum itself,
+    /// and a test checks that both lists match.
+    pub const ALL: [Self; 24] = [
+        Self::AuthMissing,
+        Self::AuthMalformed,
+        Self::AuthExpired,
+        Self::AuthInvalid,
+        Self::AuthUserIdentityFailed,
+        Self::AuthRateLimited,
+        Self::ValidationError,
+        Self::PayloadTooLarge,
+        Self::HeadersTooLarge,
+        Self::UriTooLong,
+        Self::RequestTimeout,
+        Self::NotFound,
+        Self::PreferenceNotFound,
+        Self::MethodNotAllowed,
+        Self::PermissionDenied,
+        Self::AdminRequired,
+        Self::JobAlreadyRunning,
+        Self::CsrfRejected,
+        Self::RateLimited,
+        Self::UpstreamUnavailable,
+        Self::UpstreamTimeout,
+        Self::DatabaseUnavailable,
+        Self::LakebaseNotConfigured,
+        Self::InternalError,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::AuthMissing => "AUTH_MISSING",
@@ -151,11 +180,15 @@ pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
 }
 
 /// The JSON error body.
-#[derive(Debug, Serialize, serde::Deserialize)]
+#[derive(Debug, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct ErrorBody {
+    /// A message for people. It never contains a token or a secret.
     pub detail: String,
+    #[schema(value_type = ErrorCode)]
     pub error_code: String,
+    /// Seconds to wait before a retry, also sent as `Retry-After`. Null when no wait applies.
     pub retry_after: Option<u64>,
+    /// The request's correlation ID, also sent as a response header.
     pub correlation_id: Option<String>,
 }
 

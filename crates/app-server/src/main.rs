@@ -51,6 +51,8 @@ enum Command {
     /// preferences and inference logs of users deactivated at least RETENTION_DAYS ago. Exits
     /// with status 3 when another run of the job holds its lock.
     CleanupOrphans(commands::CleanupOrphansArgs),
+    /// Print the OpenAPI 3.1 document of the HTTP API (the body of GET /openapi.json) to stdout.
+    Openapi,
 }
 
 #[tokio::main]
@@ -66,6 +68,7 @@ async fn main() -> std::process::ExitCode {
         Command::Lakebase { action } => commands::lakebase(action).await,
         Command::MetricsSummary(args) => commands::metrics_summary(args).await,
         Command::CleanupOrphans(args) => commands::cleanup_orphans(args).await,
+        Command::Openapi => commands::openapi(),
     };
 
     match result {

@@ -34,7 +34,7 @@ pub struct Page<T> {
 }
 
 /// A catalog, with the fields the app shows. Other fields of the response are ignored.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CatalogInfo {
     pub name: String,
     #[serde(default)]
@@ -49,7 +49,7 @@ pub struct CatalogInfo {
 }
 
 /// A schema inside a catalog.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SchemaInfo {
     pub name: String,
     pub catalog_name: String,
@@ -62,7 +62,7 @@ pub struct SchemaInfo {
 }
 
 /// A table, with its columns when the call returns them.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct TableInfo {
     pub name: String,
     pub catalog_name: String,
@@ -82,7 +82,7 @@ pub struct TableInfo {
 }
 
 /// A column of a table.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ColumnInfo {
     pub name: String,
     #[serde(default)]

@@ -3,9 +3,11 @@
 pub mod correlation;
 pub mod cors;
 pub mod csrf;
+pub mod docs;
 pub mod json;
 pub mod limits;
 pub mod metrics;
+pub mod openapi;
 pub mod origin;
 pub mod path;
 pub mod query;
@@ -27,7 +29,8 @@ use crate::state::AppState;
 /// Largest request body the API reads, in bytes.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
-/// Builds the app's router: API routes, then static assets for everything else, and
+/// Builds the app's router: the API routes of [`openapi::api_routes`], the OpenAPI document at
+/// `/openapi.json`, Swagger UI at `/docs`, then static assets for everything else, and
 /// `GET /metrics`, which stays outside the request layers so that scrapes are neither counted nor
 /// logged; only the security headers apply to it. Installs the process's metrics recorder when it
 /// is not installed yet.
@@ -40,60 +43,11 @@ pub fn router(state: AppState) -> Router {
     let static_files = routes::assets::service(&state.config.static_dir);
     let allowed_origins = state.config.cors_allowed_origins.clone();
 
-    Router::new()
-        .route("/health", get(routes::health::health))
-        .route("/api/health", get(routes::health::health))
-        .route("/api/ready", get(routes::health::ready))
-        .route("/api/auth/status", get(routes::user::auth_status))
-        .route("/api/user/me", get(routes::user::me))
-        .route("/api/user/me/workspace", get(routes::user::workspace))
-        .route(
-            "/api/preferences",
-            get(routes::preferences::list)
-                .post(routes::preferences::save)
-                .layer(DefaultBodyLimit::max(routes::preferences::MAX_BODY_BYTES)),
-        )
-        .route(
-            "/api/preferences/{preference_key}",
-            get(routes::preferences::get).delete(routes::preferences::delete),
-        )
-        .route(
-            "/api/unity-catalog/catalogs",
-            get(routes::unity_catalog::catalogs),
-        )
-        .route(
-            "/api/unity-catalog/catalogs/{catalog}/schemas",
-            get(routes::unity_catalog::schemas),
-        )
-        .route(
-            "/api/unity-catalog/catalogs/{catalog}/schemas/{schema}/tables",
-            get(routes::unity_catalog::tables),
-        )
-        .route(
-            "/api/unity-catalog/tables/{full_name}",
-            get(routes::unity_catalog::table),
-        )
-        .route(
-            "/api/model-serving/endpoints",
-            get(routes::model_serving::endpoints),
-        )
-        .route(
-            "/api/model-serving/endpoints/{name}",
-            get(routes::model_serving::endpoint),
-        )
-        .route(
-            "/api/model-serving/invoke",
-            axum::routing::post(routes::model_serving::invoke),
-        )
-        .route("/api/model-serving/logs", get(routes::model_serving::logs))
-        .route(
-            "/api/admin/orphaned-records",
-            get(routes::admin::orphaned_records),
-        )
-        .route(
-            "/api/admin/cleanup",
-            axum::routing::post(routes::admin::cleanup),
-        )
+    let (api_routes, document) = openapi::api_routes().split_for_parts();
+
+    api_routes
+        .route(openapi::DOCUMENT_PATH, openapi::document_route(&document))
+        .merge(docs::router())
         .route("/api", axum::routing::any(api_not_found))
         .route("/api/", axum::routing::any(api_not_found))
         .route("/api/{*rest}", axum::routing::any(api_not_found))

@@ -63,7 +63,7 @@ impl JobOptions {
 }
 
 /// The outcome of a run: what it changed, or in a dry run would change.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct JobSummary {
     pub dry_run: bool,
     pub retention_days: u32,

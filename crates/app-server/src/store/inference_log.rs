@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 /// One model invocation of a user, successful or not. Timestamps serialise as RFC 3339.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct InferenceLog {
     /// A UUID in text form, unique across all users.
     pub request_id: String,

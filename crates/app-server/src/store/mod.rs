@@ -161,7 +161,7 @@ pub trait Store: RetentionStore + Send + Sync + std::fmt::Debug + 'static {
 }
 
 /// One saved preference of a user. Timestamps serialise as RFC 3339.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Preference {
     pub preference_key: String,
     pub preference_value: serde_json::Value,

@@ -30,7 +30,7 @@ pub struct DeactivatedUser {
 }
 
 /// Row counts per user-keyed table, of one user or summed over several.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct UserRowCounts {
     pub user_preferences: u64,
     pub model_inference_logs: u64,

@@ -10,9 +10,11 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::AdminIdentity;
-use crate::error::{AppError, ErrorCode};
+use crate::error::{AppError, ErrorBody, ErrorCode};
+use crate::http::openapi::responses::LayerErrors;
 use crate::http::query::ApiQuery;
 use crate::http::routes::preferences::store_error;
 use crate::retention::{self, JobError, JobOptions, JobSummary};
@@ -25,15 +27,20 @@ pub const MAX_PAGE_SIZE: u32 = 100;
 /// `page_size` when the request has none.
 pub const DEFAULT_PAGE_SIZE: u32 = 50;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct OrphanedRecordsQuery {
+    /// Page number, from 1; 1 when absent.
+    #[param(minimum = 1)]
     pub page: Option<u32>,
+    /// Page size; 50 when absent.
+    #[param(minimum = 1, maximum = 100)]
     pub page_size: Option<u32>,
 }
 
 /// One deactivated user who still has data.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct OrphanedRecord {
     pub user_id: String,
     pub deactivated_at: DateTime<Utc>,
@@ -44,7 +51,7 @@ pub struct OrphanedRecord {
     pub retention_expired: bool,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct OrphanedRecordsPage {
     pub items: Vec<OrphanedRecord>,
     pub page: u32,
@@ -54,6 +61,23 @@ pub struct OrphanedRecordsPage {
 
 /// `GET /api/admin/orphaned-records?page=1&page_size=50`: deactivated users with data, the
 /// earliest deactivated first.
+#[utoipa::path(
+    get,
+    path = "/api/admin/orphaned-records",
+    tag = "admin",
+    operation_id = "list_orphaned_records",
+    security(("user_token" = [])),
+    params(OrphanedRecordsQuery),
+    responses(
+        (status = 200, description = "A page of deactivated users with data, the earliest deactivated first", body = OrphanedRecordsPage),
+        (status = 400, description = "VALIDATION_ERROR: an invalid query parameter", body = ErrorBody),
+        (status = 503, description = "LAKEBASE_NOT_CONFIGURED or DATABASE_UNAVAILABLE", body = ErrorBody),
+        (status = 401, description = "AUTH_MISSING, AUTH_MALFORMED, AUTH_EXPIRED, AUTH_INVALID or AUTH_USER_IDENTITY_FAILED", body = ErrorBody),
+        (status = 403, description = "ADMIN_REQUIRED: the caller is not in ADMIN_USERS", body = ErrorBody),
+        (status = 429, description = "AUTH_RATE_LIMITED: wait `retry_after` seconds", body = ErrorBody),
+        LayerErrors,
+    )
+)]
 pub async fn orphaned_records(
     State(state): State<AppState>,
     AdminIdentity(admin): AdminIdentity,
@@ -108,9 +132,11 @@ fn orphaned_record(user: DeactivatedUser, deactivated_before: DateTime<Utc>) -> 
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct CleanupQuery {
+    /// `true` reports what the run would delete without deleting; `false` when absent.
     pub dry_run: Option<bool>,
 }
 
@@ -120,6 +146,24 @@ pub struct CleanupQuery {
 /// The run is a background task of the app, so a client that disconnects does not stop it
 /// half-way. Shutdown does stop it, between two users' transactions or inside one, which then
 /// rolls back.
+#[utoipa::path(
+    post,
+    path = "/api/admin/cleanup",
+    tag = "admin",
+    operation_id = "run_cleanup",
+    security(("user_token" = [])),
+    params(CleanupQuery),
+    responses(
+        (status = 200, description = "The summary of the run", body = JobSummary),
+        (status = 400, description = "VALIDATION_ERROR: an invalid query parameter", body = ErrorBody),
+        (status = 409, description = "JOB_ALREADY_RUNNING: another run holds the job's lock", body = ErrorBody),
+        (status = 503, description = "LAKEBASE_NOT_CONFIGURED, DATABASE_UNAVAILABLE, or UPSTREAM_UNAVAILABLE when no service principal is configured or the app is shutting down", body = ErrorBody),
+        (status = 401, description = "AUTH_MISSING, AUTH_MALFORMED, AUTH_EXPIRED, AUTH_INVALID or AUTH_USER_IDENTITY_FAILED", body = ErrorBody),
+        (status = 403, description = "ADMIN_REQUIRED: the caller is not in ADMIN_USERS", body = ErrorBody),
+        (status = 429, description = "AUTH_RATE_LIMITED: wait `retry_after` seconds", body = ErrorBody),
+        LayerErrors,
+    )
+)]
 pub async fn cleanup(
     State(state): State<AppState>,
     AdminIdentity(admin): AdminIdentity,

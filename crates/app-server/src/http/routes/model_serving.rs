@@ -9,10 +9,12 @@ use axum::http::StatusCode;
 use databricks_client::{Credentials, ServingEndpoint};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::{AuthContext, UserIdentity};
-use crate::error::{AppError, ErrorCode};
+use crate::error::{AppError, ErrorBody, ErrorCode};
 use crate::http::json::ApiJson;
+use crate::http::openapi::responses::{JsonBodyErrors, LayerErrors, WorkspaceErrors};
 use crate::http::path::ApiPath;
 use crate::http::query::ApiQuery;
 use crate::http::routes::preferences::store_error;
@@ -36,7 +38,7 @@ const DEFAULT_TIMEOUT_SECONDS: u64 = 30;
 const MAX_LOGS_LIMIT: u32 = 100;
 
 /// An endpoint as the API returns it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct EndpointSummary {
     pub name: String,
     /// `READY` or `NOT_READY`.
@@ -63,6 +65,18 @@ impl From<ServingEndpoint> for EndpointSummary {
 }
 
 /// `GET /api/model-serving/endpoints`.
+#[utoipa::path(
+    get,
+    path = "/api/model-serving/endpoints",
+    tag = "model-serving",
+    operation_id = "list_serving_endpoints",
+    security((), ("user_token" = [])),
+    responses(
+        (status = 200, description = "The serving endpoints the caller may see", body = Vec<EndpointSummary>),
+        WorkspaceErrors,
+        LayerErrors,
+    )
+)]
 pub async fn endpoints(
     State(state): State<AppState>,
     context: AuthContext,
@@ -78,6 +92,22 @@ pub async fn endpoints(
 }
 
 /// `GET /api/model-serving/endpoints/{name}`.
+#[utoipa::path(
+    get,
+    path = "/api/model-serving/endpoints/{name}",
+    tag = "model-serving",
+    operation_id = "get_serving_endpoint",
+    security((), ("user_token" = [])),
+    params(
+        ("name" = String, Path, description = "Serving endpoint name", min_length = 1, max_length = 63, pattern = r"^[A-Za-z0-9_-]+$"),
+    ),
+    responses(
+        (status = 200, description = "The serving endpoint", body = EndpointSummary),
+        (status = 422, description = "VALIDATION_ERROR: an invalid endpoint name", body = ErrorBody),
+        WorkspaceErrors,
+        LayerErrors,
+    )
+)]
 pub async fn endpoint(
     State(state): State<AppState>,
     context: AuthContext,
@@ -92,15 +122,20 @@ pub async fn endpoint(
     Ok(Json(endpoint.into()))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InvokeRequest {
+    #[schema(min_length = 1, max_length = 63, pattern = r"^[A-Za-z0-9_-]+$")]
     pub endpoint_name: String,
+    /// The model input, checked against the endpoint's task: `messages` for chat endpoints,
+    /// `inputs` or `dataframe_records` and similar for others.
     pub inputs: Value,
+    /// Seconds to wait for the model; 30 when absent.
+    #[schema(minimum = 1, maximum = 300)]
     pub timeout_seconds: Option<u64>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct InvokeResponse {
     pub request_id: String,
     pub endpoint_name: String,
@@ -112,6 +147,24 @@ pub struct InvokeResponse {
 }
 
 /// `POST /api/model-serving/invoke`: user only; never runs as the service principal.
+#[utoipa::path(
+    post,
+    path = "/api/model-serving/invoke",
+    tag = "model-serving",
+    operation_id = "invoke_serving_endpoint",
+    security(("user_token" = [])),
+    request_body = InvokeRequest,
+    responses(
+        // Listed first, so that the 503 below replaces the one of WorkspaceErrors.
+        JsonBodyErrors,
+        WorkspaceErrors,
+        LayerErrors,
+        (status = 200, description = "The model's answer; the invocation is logged", body = InvokeResponse),
+        (status = 400, description = "VALIDATION_ERROR: malformed JSON, or inputs that do not fit the endpoint's task", body = ErrorBody),
+        (status = 422, description = "VALIDATION_ERROR: an invalid field", body = ErrorBody),
+        (status = 503, description = "UPSTREAM_UNAVAILABLE, or LAKEBASE_NOT_CONFIGURED or DATABASE_UNAVAILABLE for the invocation log", body = ErrorBody),
+    )
+)]
 pub async fn invoke(
     State(state): State<AppState>,
     identity: UserIdentity,
@@ -165,14 +218,18 @@ pub async fn invoke(
     }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct LogsQuery {
+    /// Page size; 50 when absent.
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
+    /// Number of newer invocations to skip; 0 when absent.
     pub offset: Option<u32>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct LogsResponse {
     pub logs: Vec<InferenceLog>,
     pub total_count: u64,
@@ -181,6 +238,22 @@ pub struct LogsResponse {
 }
 
 /// `GET /api/model-serving/logs`: the caller's own invocations, newest first.
+#[utoipa::path(
+    get,
+    path = "/api/model-serving/logs",
+    tag = "model-serving",
+    operation_id = "list_inference_logs",
+    security(("user_token" = [])),
+    params(LogsQuery),
+    responses(
+        (status = 200, description = "A page of the caller's invocations, newest first", body = LogsResponse),
+        (status = 400, description = "VALIDATION_ERROR: an invalid query parameter", body = ErrorBody),
+        (status = 401, description = "AUTH_MISSING, AUTH_MALFORMED, AUTH_EXPIRED, AUTH_INVALID or AUTH_USER_IDENTITY_FAILED", body = ErrorBody),
+        (status = 429, description = "AUTH_RATE_LIMITED: wait `retry_after` seconds", body = ErrorBody),
+        (status = 503, description = "LAKEBASE_NOT_CONFIGURED or DATABASE_UNAVAILABLE", body = ErrorBody),
+        LayerErrors,
+    )
+)]
 pub async fn logs(
     State(state): State<AppState>,
     identity: UserIdentity,

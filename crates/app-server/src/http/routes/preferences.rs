@@ -7,10 +7,12 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::Value;
+use utoipa::ToSchema;
 
 use crate::auth::UserIdentity;
-use crate::error::{AppError, ErrorCode};
+use crate::error::{AppError, ErrorBody, ErrorCode};
 use crate::http::json::ApiJson;
+use crate::http::openapi::responses::{JsonBodyErrors, LayerErrors};
 use crate::http::path::ApiPath;
 use crate::state::AppState;
 use crate::store::{Preference, Store, StoreError};
@@ -25,14 +27,30 @@ pub const MAX_VALUE_BYTES: usize = 10_000;
 /// written with indentation or `\u` escapes.
 pub const MAX_BODY_BYTES: usize = 32 * 1024;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SavePreference {
+    #[schema(min_length = 1, max_length = 255, pattern = r"^[A-Za-z0-9_.:-]+$")]
     pub preference_key: String,
+    /// Any JSON value of at most 10,000 bytes in compact form, without the character U+0000.
     pub preference_value: Value,
 }
 
 /// `GET /api/preferences`: the caller's preferences, newest update first.
+#[utoipa::path(
+    get,
+    path = "/api/preferences",
+    tag = "preferences",
+    operation_id = "list_preferences",
+    security(("user_token" = [])),
+    responses(
+        (status = 200, description = "The caller's preferences, newest update first", body = Vec<Preference>),
+        (status = 401, description = "AUTH_MISSING, AUTH_MALFORMED, AUTH_EXPIRED, AUTH_INVALID or AUTH_USER_IDENTITY_FAILED", body = ErrorBody),
+        (status = 429, description = "AUTH_RATE_LIMITED: wait `retry_after` seconds", body = ErrorBody),
+        (status = 503, description = "LAKEBASE_NOT_CONFIGURED or DATABASE_UNAVAILABLE", body = ErrorBody),
+        LayerErrors,
+    )
+)]
 pub async fn list(
     State(state): State<AppState>,
     identity: UserIdentity,
@@ -46,6 +64,25 @@ pub async fn list(
 }
 
 /// `GET /api/preferences/{preference_key}`.
+#[utoipa::path(
+    get,
+    path = "/api/preferences/{preference_key}",
+    tag = "preferences",
+    operation_id = "get_preference",
+    security(("user_token" = [])),
+    params(
+        ("preference_key" = String, Path, min_length = 1, max_length = 255, pattern = r"^[A-Za-z0-9_.:-]+$"),
+    ),
+    responses(
+        (status = 200, description = "The preference", body = Preference),
+        (status = 404, description = "PREFERENCE_NOT_FOUND: the caller has no preference with this key", body = ErrorBody),
+        (status = 422, description = "VALIDATION_ERROR: an invalid key", body = ErrorBody),
+        (status = 401, description = "AUTH_MISSING, AUTH_MALFORMED, AUTH_EXPIRED, AUTH_INVALID or AUTH_USER_IDENTITY_FAILED", body = ErrorBody),
+        (status = 429, description = "AUTH_RATE_LIMITED: wait `retry_after` seconds", body = ErrorBody),
+        (status = 503, description = "LAKEBASE_NOT_CONFIGURED or DATABASE_UNAVAILABLE", body = ErrorBody),
+        LayerErrors,
+    )
+)]
 pub async fn get(
     State(state): State<AppState>,
     identity: UserIdentity,
@@ -61,6 +98,25 @@ pub async fn get(
 }
 
 /// `POST /api/preferences`: inserts or updates one preference of the caller.
+#[utoipa::path(
+    post,
+    path = "/api/preferences",
+    tag = "preferences",
+    operation_id = "save_preference",
+    security(("user_token" = [])),
+    request_body = SavePreference,
+    responses(
+        JsonBodyErrors,
+        (status = 201, description = "The saved preference", body = Preference),
+        (status = 400, description = "VALIDATION_ERROR: malformed JSON", body = ErrorBody),
+        (status = 413, description = "PAYLOAD_TOO_LARGE: the body exceeds 32 KiB", body = ErrorBody),
+        (status = 422, description = "VALIDATION_ERROR: an invalid key or value, or an unknown field", body = ErrorBody),
+        (status = 401, description = "AUTH_MISSING, AUTH_MALFORMED, AUTH_EXPIRED, AUTH_INVALID or AUTH_USER_IDENTITY_FAILED", body = ErrorBody),
+        (status = 429, description = "AUTH_RATE_LIMITED: wait `retry_after` seconds", body = ErrorBody),
+        (status = 503, description = "LAKEBASE_NOT_CONFIGURED or DATABASE_UNAVAILABLE", body = ErrorBody),
+        LayerErrors,
+    )
+)]
 pub async fn save(
     State(state): State<AppState>,
     identity: UserIdentity,
@@ -82,6 +138,25 @@ pub async fn save(
 
 /// `DELETE /api/preferences/{preference_key}`: 404 when the caller has no such key, even when
 /// another user has one.
+#[utoipa::path(
+    delete,
+    path = "/api/preferences/{preference_key}",
+    tag = "preferences",
+    operation_id = "delete_preference",
+    security(("user_token" = [])),
+    params(
+        ("preference_key" = String, Path, min_length = 1, max_length = 255, pattern = r"^[A-Za-z0-9_.:-]+$"),
+    ),
+    responses(
+        (status = 204, description = "The preference is deleted"),
+        (status = 404, description = "PREFERENCE_NOT_FOUND: the caller has no preference with this key", body = ErrorBody),
+        (status = 422, description = "VALIDATION_ERROR: an invalid key", body = ErrorBody),
+        (status = 401, description = "AUTH_MISSING, AUTH_MALFORMED, AUTH_EXPIRED, AUTH_INVALID or AUTH_USER_IDENTITY_FAILED", body = ErrorBody),
+        (status = 429, description = "AUTH_RATE_LIMITED: wait `retry_after` seconds", body = ErrorBody),
+        (status = 503, description = "LAKEBASE_NOT_CONFIGURED or DATABASE_UNAVAILABLE", body = ErrorBody),
+        LayerErrors,
+    )
+)]
 pub async fn delete(
     State(state): State<AppState>,
     identity: UserIdentity,

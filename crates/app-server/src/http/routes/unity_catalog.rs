@@ -4,9 +4,11 @@ use axum::Json;
 use axum::extract::State;
 use databricks_client::{CatalogInfo, Page, PageRequest, SchemaInfo, TableInfo};
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::AuthContext;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorBody};
+use crate::http::openapi::responses::{LayerErrors, WorkspaceErrors};
 use crate::http::path::ApiPath;
 use crate::http::query::ApiQuery;
 use crate::services::acting::client_with_fallback;
@@ -25,15 +27,20 @@ const MAX_PAGE_TOKEN_BYTES: usize = 4_096;
 /// Longest accepted catalog, schema or table name, in characters.
 const MAX_NAME_CHARS: usize = 255;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// The `next_page_token` of the previous page.
+    #[param(min_length = 1, max_length = 4096, pattern = r"^[!-~]+$")]
     pub page_token: Option<String>,
+    /// Largest number of items in the page; the workspace chooses when absent.
+    #[param(minimum = 1, maximum = 1000)]
     pub max_results: Option<u32>,
 }
 
 /// A page as the API returns it: `{"items": [...], "next_page_token": string|null}`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ListResponse<T> {
     pub items: Vec<T>,
     pub next_page_token: Option<String>,
@@ -49,6 +56,20 @@ impl<T> From<Page<T>> for ListResponse<T> {
 }
 
 /// `GET /api/unity-catalog/catalogs`.
+#[utoipa::path(
+    get,
+    path = "/api/unity-catalog/catalogs",
+    tag = "unity-catalog",
+    operation_id = "list_catalogs",
+    security((), ("user_token" = [])),
+    params(ListQuery),
+    responses(
+        (status = 200, description = "A page of the catalogs the caller may see", body = ListResponse<CatalogInfo>),
+        (status = 400, description = "VALIDATION_ERROR: an invalid path or query parameter", body = ErrorBody),
+        WorkspaceErrors,
+        LayerErrors,
+    )
+)]
 pub async fn catalogs(
     State(state): State<AppState>,
     context: AuthContext,
@@ -65,6 +86,20 @@ pub async fn catalogs(
 }
 
 /// `GET /api/unity-catalog/catalogs/{catalog}/schemas`.
+#[utoipa::path(
+    get,
+    path = "/api/unity-catalog/catalogs/{catalog}/schemas",
+    tag = "unity-catalog",
+    operation_id = "list_schemas",
+    security((), ("user_token" = [])),
+    params(("catalog" = String, Path, description = "Catalog name", min_length = 1, max_length = 255, pattern = r"^[^./\s\x00-\x1f\x7f-\x9f]+$"), ListQuery),
+    responses(
+        (status = 200, description = "A page of the schemas of the catalog", body = ListResponse<SchemaInfo>),
+        (status = 400, description = "VALIDATION_ERROR: an invalid path or query parameter", body = ErrorBody),
+        WorkspaceErrors,
+        LayerErrors,
+    )
+)]
 pub async fn schemas(
     State(state): State<AppState>,
     context: AuthContext,
@@ -83,6 +118,20 @@ pub async fn schemas(
 }
 
 /// `GET /api/unity-catalog/catalogs/{catalog}/schemas/{schema}/tables`.
+#[utoipa::path(
+    get,
+    path = "/api/unity-catalog/catalogs/{catalog}/schemas/{schema}/tables",
+    tag = "unity-catalog",
+    operation_id = "list_tables",
+    security((), ("user_token" = [])),
+    params(("catalog" = String, Path, description = "Catalog name", min_length = 1, max_length = 255, pattern = r"^[^./\s\x00-\x1f\x7f-\x9f]+$"), ("schema" = String, Path, description = "Schema name", min_length = 1, max_length = 255, pattern = r"^[^./\s\x00-\x1f\x7f-\x9f]+$"), ListQuery),
+    responses(
+        (status = 200, description = "A page of the tables of the schema", body = ListResponse<TableInfo>),
+        (status = 400, description = "VALIDATION_ERROR: an invalid path or query parameter", body = ErrorBody),
+        WorkspaceErrors,
+        LayerErrors,
+    )
+)]
 pub async fn tables(
     State(state): State<AppState>,
     context: AuthContext,
@@ -102,6 +151,20 @@ pub async fn tables(
 }
 
 /// `GET /api/unity-catalog/tables/{full_name}`: one table with its columns.
+#[utoipa::path(
+    get,
+    path = "/api/unity-catalog/tables/{full_name}",
+    tag = "unity-catalog",
+    operation_id = "get_table",
+    security((), ("user_token" = [])),
+    params(("full_name" = String, Path, description = "`catalog.schema.table`, each part 1 to 255 characters without `/` or whitespace", pattern = r"^[^./\s\x00-\x1f\x7f-\x9f]+\.[^./\s\x00-\x1f\x7f-\x9f]+\.[^./\s\x00-\x1f\x7f-\x9f]+$")),
+    responses(
+        (status = 200, description = "The table with its columns", body = TableInfo),
+        (status = 400, description = "VALIDATION_ERROR: an invalid path or query parameter", body = ErrorBody),
+        WorkspaceErrors,
+        LayerErrors,
+    )
+)]
 pub async fn table(
     State(state): State<AppState>,
     context: AuthContext,

@@ -5,16 +5,20 @@ use axum::extract::State;
 use databricks_client::CurrentUser;
 use secrecy::ExposeSecret;
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::auth::{AuthContext, AuthMode, jwt};
-use crate::error::AppError;
+use crate::error::{AppError, ErrorBody};
+use crate::http::openapi::responses::LayerErrors;
 use crate::services::acting::client_with_fallback;
 use crate::services::upstream::upstream_error;
 use crate::state::AppState;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct AuthStatus {
     pub authenticated: bool,
+    /// `obo` (on behalf of the user) with a token, `service_principal` without one.
+    #[schema(example = "obo")]
     pub auth_mode: &'static str,
     pub has_user_identity: bool,
     pub user_id: Option<String>,
@@ -26,6 +30,20 @@ pub struct AuthStatus {
 
 /// `GET /api/auth/status`: with a token, resolves it (401 when it fails); without one, reports the
 /// service-principal mode.
+#[utoipa::path(
+    get,
+    path = "/api/auth/status",
+    tag = "user",
+    operation_id = "auth_status",
+    security((), ("user_token" = [])),
+    responses(
+        (status = 200, description = "How the request is authenticated", body = AuthStatus),
+        (status = 401, description = "AUTH_MALFORMED, AUTH_EXPIRED, AUTH_INVALID or AUTH_USER_IDENTITY_FAILED: the token is unusable", body = ErrorBody),
+        (status = 429, description = "AUTH_RATE_LIMITED: too many failed token checks; wait `retry_after` seconds", body = ErrorBody),
+        (status = 503, description = "UPSTREAM_UNAVAILABLE: the workspace could not verify the token", body = ErrorBody),
+        LayerErrors,
+    )
+)]
 pub async fn auth_status(
     State(state): State<AppState>,
     context: AuthContext,
@@ -69,7 +87,7 @@ fn missing_scopes(required: &[String], granted: &[String]) -> Vec<String> {
         .collect()
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct UserInfo {
     pub user_id: String,
     pub display_name: Option<String>,
@@ -78,6 +96,22 @@ pub struct UserInfo {
 }
 
 /// `GET /api/user/me`: the user behind the token, or the service principal without one.
+#[utoipa::path(
+    get,
+    path = "/api/user/me",
+    tag = "user",
+    operation_id = "current_user",
+    security((), ("user_token" = [])),
+    responses(
+        (status = 200, description = "The user behind the token, or the service principal without one", body = UserInfo),
+        (status = 401, description = "AUTH_MISSING (no token and no service principal), AUTH_MALFORMED, AUTH_EXPIRED, AUTH_INVALID or AUTH_USER_IDENTITY_FAILED", body = ErrorBody),
+        (status = 429, description = "AUTH_RATE_LIMITED or RATE_LIMITED: wait `retry_after` seconds", body = ErrorBody),
+        (status = 502, description = "UPSTREAM_UNAVAILABLE: the workspace answered with an error", body = ErrorBody),
+        (status = 503, description = "UPSTREAM_UNAVAILABLE: the workspace is unavailable", body = ErrorBody),
+        (status = 504, description = "UPSTREAM_TIMEOUT: the workspace did not answer in time", body = ErrorBody),
+        LayerErrors,
+    )
+)]
 pub async fn me(
     State(state): State<AppState>,
     context: AuthContext,
@@ -92,7 +126,7 @@ pub async fn me(
     }))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct WorkspaceInfo {
     pub workspace_id: Option<String>,
     pub workspace_url: String,
@@ -100,6 +134,22 @@ pub struct WorkspaceInfo {
 }
 
 /// `GET /api/user/me/workspace`: the workspace the app runs in, as seen by the caller.
+#[utoipa::path(
+    get,
+    path = "/api/user/me/workspace",
+    tag = "user",
+    operation_id = "current_workspace",
+    security((), ("user_token" = [])),
+    responses(
+        (status = 200, description = "The workspace the app runs in", body = WorkspaceInfo),
+        (status = 401, description = "AUTH_MISSING (no token and no service principal), AUTH_MALFORMED, AUTH_EXPIRED, AUTH_INVALID or AUTH_USER_IDENTITY_FAILED", body = ErrorBody),
+        (status = 429, description = "AUTH_RATE_LIMITED or RATE_LIMITED: wait `retry_after` seconds", body = ErrorBody),
+        (status = 502, description = "UPSTREAM_UNAVAILABLE: the workspace answered with an error", body = ErrorBody),
+        (status = 503, description = "UPSTREAM_UNAVAILABLE: the workspace is unavailable", body = ErrorBody),
+        (status = 504, description = "UPSTREAM_TIMEOUT: the workspace did not answer in time", body = ErrorBody),
+        LayerErrors,
+    )
+)]
 pub async fn workspace(
     State(state): State<AppState>,
     context: AuthContext,
