@@ -46,8 +46,8 @@ pub struct Summary {
     pub failures: BTreeMap<String, u64>,
 }
 
-/// Sends requests at `settings.rate` per second for `settings.duration`, and reports every
-/// `settings.interval` on standard output.
+/// Sends requests at `settings.rate` per second for `settings.duration` rounded up to whole
+/// intervals, and reports every `settings.interval` on standard output.
 pub async fn run(load: &Load, pid: u32, settings: &RunSettings) -> Summary {
     let (sender, mut receiver) = mpsc::unbounded_channel::<Outcome>();
     let in_flight = Arc::new(Semaphore::new(MAX_IN_FLIGHT as usize));
@@ -62,14 +62,26 @@ pub async fn run(load: &Load, pid: u32, settings: &RunSettings) -> Summary {
     let mut window: Vec<Outcome> = Vec::new();
     let mut sequence = 0_u64;
 
+    // The last report closes the run: requests still in flight then count in its window.
+    let report_count = settings
+        .duration
+        .as_secs()
+        .div_ceil(settings.interval.as_secs())
+        .max(1);
+    let mut reports_made = 0_u64;
+
     println!("| seconds | requests | failures | p50 ms | p95 ms | p99 ms | max ms | RSS MiB |");
-    while started.elapsed() < settings.duration {
+    loop {
         tokio::select! {
             _ = ticks.tick() => {
                 sequence += 1;
                 start_request(load, sequence, &in_flight, &sender, &mut window);
             }
             _ = reports.tick() => {
+                reports_made += 1;
+                if reports_made == report_count {
+                    break;
+                }
                 close_window(&mut summary, &mut window, started, pid);
                 let load = load.clone();
                 let sender = sender.clone();
