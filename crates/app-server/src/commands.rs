@@ -154,9 +154,14 @@ async fn dev_workspace(value: &str, port: u16, started: Instant) -> anyhow::Resu
 /// Returns `DATABASE_URL`, or SQLite under `.data/` unless Lakebase is configured (Lakebase and
 /// `DATABASE_URL` exclude each other).
 fn dev_database_url() -> Option<String> {
-    std::env::var("DATABASE_URL")
-        .ok()
-        .or_else(|| (!lakebase_requested()).then(|| "sqlite://.data/app.db".to_owned()))
+    choose_dev_database_url(std::env::var("DATABASE_URL").ok(), lakebase_requested())
+}
+
+/// An empty or blank `database_url` counts as unset, as it does for every other setting.
+fn choose_dev_database_url(database_url: Option<String>, lakebase: bool) -> Option<String> {
+    database_url
+        .filter(|url| !url.trim().is_empty())
+        .or_else(|| (!lakebase).then(|| "sqlite://.data/app.db".to_owned()))
 }
 
 fn dev_users(fixture: &workspace_emulator::Fixture) -> Vec<dev::DevUser> {
@@ -318,4 +323,26 @@ pub fn openapi() -> anyhow::Result<()> {
         .context("failed to serialise the OpenAPI document")?;
     println!("{json}");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::choose_dev_database_url;
+
+    #[test]
+    fn dev_database_url_defaults_to_sqlite_when_unset_or_blank() {
+        for unset in [None, Some(String::new()), Some("  ".to_owned())] {
+            assert_eq!(
+                choose_dev_database_url(unset, false).as_deref(),
+                Some("sqlite://.data/app.db")
+            );
+        }
+    }
+
+    #[test]
+    fn dev_database_url_keeps_a_set_url_and_yields_to_lakebase() {
+        let url = "postgres://app@127.0.0.1:5432/app".to_owned();
+        assert_eq!(choose_dev_database_url(Some(url.clone()), false), Some(url));
+        assert_eq!(choose_dev_database_url(None, true), None);
+    }
 }

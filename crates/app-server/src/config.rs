@@ -6,7 +6,7 @@
 //! | `DATABRICKS_CLIENT_ID` | none | the app's service principal (OAuth M2M); set together with the secret |
 //! | `DATABRICKS_CLIENT_SECRET` | none | the service principal's OAuth secret |
 //! | `DATABRICKS_WORKSPACE_ID` | none | numeric workspace id; otherwise read from SCIM `Me` |
-//! | `DATABRICKS_APP_NAME` | none | the app's name, shown in logs |
+//! | `DATABRICKS_APP_NAME` | none | the app's name, in the `listening` log line |
 //! | `DATABRICKS_APP_PORT` | `8000` | port `serve` listens on; `0` picks a free port, which the `listening` log line shows |
 //! | `BIND_ADDRESS` | `0.0.0.0` | address `serve` listens on; the platform requires `0.0.0.0`, `127.0.0.1` keeps a local run private |
 //! | `DATABASE_URL` | none | `postgres://…` or `sqlite://…` with a static password; without it (and without Lakebase), routes that need the database answer 503 |
@@ -26,12 +26,12 @@
 //! | `SHUTDOWN_READINESS_DELAY_MS` | `0` | milliseconds after SIGTERM during which `/api/ready` returns 503 while new connections are still served, so that a load balancer polling it stops routing first; counts toward the drain deadline |
 //! | `STATIC_DIR` | `client/dist` | built front end served at `/` |
 //! | `REQUEST_BODY_TIMEOUT_SECONDS` | `30` | seconds a client may pause while sending a request body, 1 to 300; past it the request gets 408 `REQUEST_TIMEOUT` |
-//! | `CORS_ALLOWED_ORIGINS` | none | comma-separated origins (`https://host[:port]`) other than the app's own that may call the API from a browser, with credentials; without it no response carries CORS headers |
+//! | `CORS_ALLOWED_ORIGINS` | none | comma-separated origins (`https://host[:port]`, or `http://` for local use) other than the app's own that may call the API from a browser, with credentials; without it no response carries CORS headers |
 //! | `ADMIN_USERS` | none | comma-separated emails of the app's administrators, who may call `/api/admin/*`; entries are trimmed and compared case-insensitively |
 //! | `RETENTION_DAYS` | `90` | days, 1 to 3650, from the first time the retention job finds a user deactivated or deleted in the workspace until it deletes the user's preferences and inference logs |
 //! | `CLEANUP_SCHEDULE_UTC` | `02:00` | time of day `HH:MM` in UTC of the daily retention job run, or `off` for none |
 //! | `LOG_FORMAT` | `json` | `json` or `text` |
-//! | `RUST_LOG` | `info` | log filter, `tracing_subscriber::EnvFilter` syntax |
+//! | `RUST_LOG` | `info,sqlx::postgres::notice=warn` | log filter, `tracing_subscriber::EnvFilter` syntax; an invalid filter falls back to the default |
 
 use std::net::IpAddr;
 use std::ops::RangeInclusive;

@@ -29,7 +29,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Serve the app on 0.0.0.0:$DATABRICKS_APP_PORT, configured from the environment.
+    /// Serve the app on $BIND_ADDRESS:$DATABRICKS_APP_PORT (0.0.0.0:8000 by default), configured
+    /// from the environment.
     Serve,
     /// Run locally against the built-in workspace emulator, or a real workspace with --workspace,
     /// with SQLite unless DATABASE_URL is set.

@@ -44,6 +44,7 @@ pub async fn run(
     let local = listener.local_addr()?;
     tracing::info!(
         address = %local,
+        app_name = state.config.app_name.as_deref().unwrap_or(""),
         startup_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
         "listening"
     );
