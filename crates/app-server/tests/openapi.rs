@@ -57,7 +57,7 @@ fn sample_path_value(name: &str) -> &'static str {
     }
 }
 
-/// A valid JSON body for each operation that reads one.
+/// Returns a valid JSON body for each operation that reads one.
 fn sample_body(operation_id: &str) -> Value {
     match operation_id {
         "save_preference" => json!({ "preference_key": "theme", "preference_value": "dark" }),

@@ -69,8 +69,8 @@ impl Modify for UserTokenScheme {
     }
 }
 
-/// The API routes, each with its documentation. The router and the document are both built from
-/// this value with `split_for_parts`.
+/// Registers the API routes with their documentation. The router and the document are both built
+/// from the returned value with `split_for_parts`.
 pub fn api_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(health::health))

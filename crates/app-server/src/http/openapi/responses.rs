@@ -52,13 +52,13 @@ pub enum WorkspaceErrors {
     /// `RATE_LIMITED` or `AUTH_RATE_LIMITED`: wait `retry_after` seconds.
     #[response(status = 429)]
     TooManyRequests(ErrorBody),
-    /// `UPSTREAM_UNAVAILABLE`: the workspace answered with an unexpected error.
+    /// `UPSTREAM_UNAVAILABLE`: the workspace returned an unexpected error status.
     #[response(status = 502)]
     BadGateway(ErrorBody),
     /// `UPSTREAM_UNAVAILABLE`: the workspace is unavailable.
     #[response(status = 503)]
     Unavailable(ErrorBody),
-    /// `UPSTREAM_TIMEOUT`: the workspace did not answer in time.
+    /// `UPSTREAM_TIMEOUT`: the workspace call timed out.
     #[response(status = 504)]
     Timeout(ErrorBody),
 }

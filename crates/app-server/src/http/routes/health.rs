@@ -36,7 +36,7 @@ pub async fn health() -> Json<Health> {
     })
 }
 
-/// `GET /api/health`: the same answer as `GET /health`, under the API prefix.
+/// `GET /api/health`: the same response as `GET /health`, under the API prefix.
 #[utoipa::path(
     get,
     path = "/api/health",

@@ -159,7 +159,7 @@ pub struct InvokeResponse {
         JsonBodyErrors,
         WorkspaceErrors,
         LayerErrors,
-        (status = 200, description = "The model's answer; the invocation is logged", body = InvokeResponse),
+        (status = 200, description = "The model's response; the invocation is logged", body = InvokeResponse),
         (status = 400, description = "VALIDATION_ERROR: malformed JSON, or inputs that do not fit the endpoint's task", body = ErrorBody),
         (status = 422, description = "VALIDATION_ERROR: an invalid field", body = ErrorBody),
         (status = 503, description = "UPSTREAM_UNAVAILABLE, or LAKEBASE_NOT_CONFIGURED or DATABASE_UNAVAILABLE for the invocation log", body = ErrorBody),

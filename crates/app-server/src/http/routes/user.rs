@@ -106,9 +106,9 @@ pub struct UserInfo {
         (status = 200, description = "The user behind the token, or the service principal without one", body = UserInfo),
         (status = 401, description = "AUTH_MISSING (no token and no service principal), AUTH_MALFORMED, AUTH_EXPIRED, AUTH_INVALID or AUTH_USER_IDENTITY_FAILED", body = ErrorBody),
         (status = 429, description = "AUTH_RATE_LIMITED or RATE_LIMITED: wait `retry_after` seconds", body = ErrorBody),
-        (status = 502, description = "UPSTREAM_UNAVAILABLE: the workspace answered with an error", body = ErrorBody),
+        (status = 502, description = "UPSTREAM_UNAVAILABLE: the workspace returned an error status", body = ErrorBody),
         (status = 503, description = "UPSTREAM_UNAVAILABLE: the workspace is unavailable", body = ErrorBody),
-        (status = 504, description = "UPSTREAM_TIMEOUT: the workspace did not answer in time", body = ErrorBody),
+        (status = 504, description = "UPSTREAM_TIMEOUT: the workspace call timed out", body = ErrorBody),
         LayerErrors,
     )
 )]
@@ -144,9 +144,9 @@ pub struct WorkspaceInfo {
         (status = 200, description = "The workspace the app runs in", body = WorkspaceInfo),
         (status = 401, description = "AUTH_MISSING (no token and no service principal), AUTH_MALFORMED, AUTH_EXPIRED, AUTH_INVALID or AUTH_USER_IDENTITY_FAILED", body = ErrorBody),
         (status = 429, description = "AUTH_RATE_LIMITED or RATE_LIMITED: wait `retry_after` seconds", body = ErrorBody),
-        (status = 502, description = "UPSTREAM_UNAVAILABLE: the workspace answered with an error", body = ErrorBody),
+        (status = 502, description = "UPSTREAM_UNAVAILABLE: the workspace returned an error status", body = ErrorBody),
         (status = 503, description = "UPSTREAM_UNAVAILABLE: the workspace is unavailable", body = ErrorBody),
-        (status = 504, description = "UPSTREAM_TIMEOUT: the workspace did not answer in time", body = ErrorBody),
+        (status = 504, description = "UPSTREAM_TIMEOUT: the workspace call timed out", body = ErrorBody),
         LayerErrors,
     )
 )]
