@@ -155,12 +155,13 @@ pub struct InvokeResponse {
     security(("user_token" = [])),
     request_body = InvokeRequest,
     responses(
-        // Listed first, so that the 503 below replaces the one of WorkspaceErrors.
+        // Listed first, so that the 403 and 503 below replace those of the shared lists.
         JsonBodyErrors,
         WorkspaceErrors,
         LayerErrors,
         (status = 200, description = "The model's response; the invocation is logged", body = InvokeResponse),
         (status = 400, description = "VALIDATION_ERROR: malformed JSON, or inputs that do not fit the endpoint's task", body = ErrorBody),
+        (status = 403, description = "PERMISSION_DENIED: the caller may not query the endpoint; or CSRF_REJECTED: the request failed the cross-site request forgery check", body = ErrorBody),
         (status = 422, description = "VALIDATION_ERROR: an invalid field", body = ErrorBody),
         (status = 503, description = "UPSTREAM_UNAVAILABLE, or LAKEBASE_NOT_CONFIGURED or DATABASE_UNAVAILABLE for the invocation log", body = ErrorBody),
     )

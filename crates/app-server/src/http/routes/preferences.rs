@@ -149,6 +149,7 @@ pub async fn save(
     ),
     responses(
         (status = 204, description = "The preference is deleted"),
+        (status = 403, description = "CSRF_REJECTED: the request failed the cross-site request forgery check", body = ErrorBody),
         (status = 404, description = "PREFERENCE_NOT_FOUND: the caller has no preference with this key", body = ErrorBody),
         (status = 422, description = "VALIDATION_ERROR: an invalid key", body = ErrorBody),
         (status = 401, description = "AUTH_MISSING, AUTH_MALFORMED, AUTH_EXPIRED, AUTH_INVALID or AUTH_USER_IDENTITY_FAILED", body = ErrorBody),
