@@ -40,6 +40,11 @@ export TEST_POSTGRES_URL
 step "cargo test --workspace"
 cargo test --workspace
 
+# An independent validator (openapi-spec-validator, from PyPI, in target/openapi-venv) checks the
+# OpenAPI document against the 3.1 specification.
+step "scripts/validate-openapi.sh"
+scripts/validate-openapi.sh
+
 step "scripts/e2e.sh (front-end unit tests, build, browser tests in headless Chromium)"
 scripts/e2e.sh
 

@@ -31,6 +31,37 @@ test('pages load without policy violations', { timeout: 120_000 }, async () => {
   }
 });
 
+test('API docs page renders every operation offline under its policy', { timeout: 60_000 }, async () => {
+  const { page, close } = await openSession('alice@example.com');
+  const violations = [];
+  const outside = [];
+  page.on('console', (message) => {
+    if (/Content Security Policy/i.test(message.text())) {
+      violations.push(message.text());
+    }
+  });
+  page.on('request', (request) => {
+    const { hostname } = new URL(request.url());
+    if (!['127.0.0.1', 'localhost', '[::1]'].includes(hostname) && !request.url().startsWith('data:')) {
+      outside.push(request.url());
+    }
+  });
+  try {
+    const document = await (await fetch(`${baseUrl}/openapi.json`)).json();
+    const operations = Object.values(document.paths).flatMap((item) => Object.keys(item));
+    assert.ok(operations.length > 10, `only ${operations.length} operations documented`);
+
+    const response = await page.goto(`${baseUrl}/docs/`);
+    assert.equal(response?.status(), 200);
+    await page.locator('.opblock').first().waitFor();
+    assert.equal(await page.locator('.opblock').count(), operations.length);
+    assert.deepEqual(violations, []);
+    assert.deepEqual(outside, [], 'the docs page loaded nothing from another host');
+  } finally {
+    await close();
+  }
+});
+
 test('form on another origin cannot save a preference', { timeout: 60_000 }, async () => {
   const { page, close } = await openSession('alice@example.com');
   try {
