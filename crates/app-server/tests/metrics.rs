@@ -247,6 +247,85 @@ async fn counters_move_by_the_expected_amounts() {
 }
 
 #[tokio::test]
+async fn catalog_and_serving_calls_are_timed_by_operation() {
+    let _serial = SERIAL.lock().await;
+    let app = TestApp::builder().database(Database::None).start().await;
+    let before = scrape(&app).await;
+
+    let alice = Some("dapi-alice-dev");
+    let calls = [
+        (
+            "/api/unity-catalog/catalogs",
+            "unity_catalog",
+            "list_catalogs",
+        ),
+        (
+            "/api/unity-catalog/catalogs/main/schemas",
+            "unity_catalog",
+            "list_schemas",
+        ),
+        (
+            "/api/unity-catalog/catalogs/main/schemas/sales/tables",
+            "unity_catalog",
+            "list_tables",
+        ),
+        (
+            "/api/model-serving/endpoints",
+            "model_serving",
+            "list_endpoints",
+        ),
+        (
+            "/api/model-serving/endpoints/echo",
+            "model_serving",
+            "get_endpoint",
+        ),
+    ];
+    for (path, _, _) in calls {
+        let response = app.get(path, alice).await;
+        assert_eq!(
+            response.status(),
+            200,
+            "{path}: {}",
+            json_body(response).await
+        );
+    }
+    let missing = app
+        .get("/api/unity-catalog/tables/main.sales.absent", alice)
+        .await;
+    assert_eq!(missing.status(), 404);
+    let after = scrape(&app).await;
+
+    for (path, service, operation) in calls {
+        let filter = [
+            ("service", service),
+            ("operation", operation),
+            ("status", "success"),
+        ];
+        let moved = delta(
+            &before,
+            &after,
+            "upstream_api_duration_seconds_count",
+            &filter,
+        );
+        assert_eq!(moved, 1.0, "{path}: {filter:?}");
+    }
+    let not_found = [
+        ("service", "unity_catalog"),
+        ("operation", "get_table"),
+        ("status", "client_error"),
+    ];
+    assert_eq!(
+        delta(
+            &before,
+            &after,
+            "upstream_api_duration_seconds_count",
+            &not_found
+        ),
+        1.0
+    );
+}
+
+#[tokio::test]
 async fn scrapes_are_not_counted() {
     let _serial = SERIAL.lock().await;
     let app = TestApp::start().await;

@@ -23,6 +23,7 @@ use crate::services::serving::{check_inputs, invoke_and_record};
 use crate::services::upstream::workspace_error;
 use crate::state::AppState;
 use crate::store::InferenceLog;
+use crate::telemetry::metrics::upstream::{MODEL_SERVING, observe};
 
 /// The OAuth scope Model Serving calls need.
 pub const SERVING_SCOPE: &str = "model-serving";
@@ -82,10 +83,13 @@ pub async fn endpoints(
     context: AuthContext,
 ) -> Result<Json<Vec<EndpointSummary>>, AppError> {
     let (client, _mode) = client_with_fallback(&state, context)?;
-    let endpoints = client
-        .list_serving_endpoints()
-        .await
-        .map_err(|error| workspace_error(&error, SERVING_SCOPE))?;
+    let endpoints = observe(
+        MODEL_SERVING,
+        "list_endpoints",
+        client.list_serving_endpoints(),
+    )
+    .await
+    .map_err(|error| workspace_error(&error, SERVING_SCOPE))?;
     Ok(Json(
         endpoints.into_iter().map(EndpointSummary::from).collect(),
     ))
@@ -115,10 +119,13 @@ pub async fn endpoint(
 ) -> Result<Json<EndpointSummary>, AppError> {
     validate_endpoint_name(&name)?;
     let (client, _mode) = client_with_fallback(&state, context)?;
-    let endpoint = client
-        .get_serving_endpoint(&name)
-        .await
-        .map_err(|error| workspace_error(&error, SERVING_SCOPE))?;
+    let endpoint = observe(
+        MODEL_SERVING,
+        "get_endpoint",
+        client.get_serving_endpoint(&name),
+    )
+    .await
+    .map_err(|error| workspace_error(&error, SERVING_SCOPE))?;
     Ok(Json(endpoint.into()))
 }
 
@@ -188,10 +195,13 @@ pub async fn invoke(
     let client = state
         .workspace
         .client(Credentials::UserToken(identity.token.clone()));
-    let endpoint = client
-        .get_serving_endpoint(&body.endpoint_name)
-        .await
-        .map_err(|error| workspace_error(&error, SERVING_SCOPE))?;
+    let endpoint = observe(
+        MODEL_SERVING,
+        "get_endpoint",
+        client.get_serving_endpoint(&body.endpoint_name),
+    )
+    .await
+    .map_err(|error| workspace_error(&error, SERVING_SCOPE))?;
     check_inputs(endpoint.task.as_deref(), &body.inputs).map_err(|problem| {
         AppError::new(StatusCode::BAD_REQUEST, ErrorCode::ValidationError, problem)
     })?;

@@ -14,6 +14,7 @@ use crate::http::query::ApiQuery;
 use crate::services::acting::client_with_fallback;
 use crate::services::upstream::workspace_error;
 use crate::state::AppState;
+use crate::telemetry::metrics::upstream::{UNITY_CATALOG, observe};
 
 /// The OAuth scope Unity Catalog calls need.
 pub const UNITY_CATALOG_SCOPE: &str = "unity-catalog";
@@ -77,7 +78,7 @@ pub async fn catalogs(
 ) -> Result<Json<ListResponse<CatalogInfo>>, AppError> {
     let page = page_request(query)?;
     let (client, _mode) = client_with_fallback(&state, context)?;
-    let result = client.list_catalogs(&page).await;
+    let result = observe(UNITY_CATALOG, "list_catalogs", client.list_catalogs(&page)).await;
     Ok(Json(
         result
             .map_err(|error| workspace_error(&error, UNITY_CATALOG_SCOPE))?
@@ -109,7 +110,12 @@ pub async fn schemas(
     validate_name("catalog", &catalog)?;
     let page = page_request(query)?;
     let (client, _mode) = client_with_fallback(&state, context)?;
-    let result = client.list_schemas(&catalog, &page).await;
+    let result = observe(
+        UNITY_CATALOG,
+        "list_schemas",
+        client.list_schemas(&catalog, &page),
+    )
+    .await;
     Ok(Json(
         result
             .map_err(|error| workspace_error(&error, UNITY_CATALOG_SCOPE))?
@@ -142,7 +148,12 @@ pub async fn tables(
     validate_name("schema", &schema)?;
     let page = page_request(query)?;
     let (client, _mode) = client_with_fallback(&state, context)?;
-    let result = client.list_tables(&catalog, &schema, &page).await;
+    let result = observe(
+        UNITY_CATALOG,
+        "list_tables",
+        client.list_tables(&catalog, &schema, &page),
+    )
+    .await;
     Ok(Json(
         result
             .map_err(|error| workspace_error(&error, UNITY_CATALOG_SCOPE))?
@@ -172,8 +183,7 @@ pub async fn table(
 ) -> Result<Json<TableInfo>, AppError> {
     validate_full_name(&full_name)?;
     let (client, _mode) = client_with_fallback(&state, context)?;
-    let table = client
-        .get_table(&full_name)
+    let table = observe(UNITY_CATALOG, "get_table", client.get_table(&full_name))
         .await
         .map_err(|error| workspace_error(&error, UNITY_CATALOG_SCOPE))?;
     Ok(Json(table))

@@ -11,6 +11,8 @@ use super::{CIRCUIT_BREAKER_STATE, MODEL_INVOCATIONS_TOTAL, UPSTREAM_API_DURATIO
 
 /// The `service` label of SCIM calls (identity lookups).
 pub const SCIM: &str = "scim";
+/// The `service` label of Unity Catalog calls.
+pub const UNITY_CATALOG: &str = "unity_catalog";
 /// The `service` label of Model Serving calls.
 pub const MODEL_SERVING: &str = "model_serving";
 /// The `service` label of Lakebase calls (database credentials).
