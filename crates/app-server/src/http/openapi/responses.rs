@@ -62,3 +62,45 @@ pub enum WorkspaceErrors {
     #[response(status = 504)]
     Timeout(ErrorBody),
 }
+
+/// Errors of a route that needs a signed-in user: the token is checked before the handler runs.
+#[derive(Debug, IntoResponses)]
+pub enum SignedInUserErrors {
+    /// `AUTH_MISSING`, `AUTH_MALFORMED`, `AUTH_EXPIRED`, `AUTH_INVALID` or
+    /// `AUTH_USER_IDENTITY_FAILED`.
+    #[response(status = 401)]
+    Unauthorized(ErrorBody),
+    /// `AUTH_RATE_LIMITED`: wait `retry_after` seconds.
+    #[response(status = 429)]
+    TooManyRequests(ErrorBody),
+}
+
+/// Errors of a route that reads or writes the app's database.
+#[derive(Debug, IntoResponses)]
+pub enum DatabaseErrors {
+    /// `LAKEBASE_NOT_CONFIGURED` or `DATABASE_UNAVAILABLE`.
+    #[response(status = 503)]
+    Unavailable(ErrorBody),
+}
+
+/// Errors of a route that looks up the caller in the workspace, as the service principal when
+/// the request has no token.
+#[derive(Debug, IntoResponses)]
+pub enum IdentityLookupErrors {
+    /// `AUTH_MISSING` (no token and no service principal), `AUTH_MALFORMED`, `AUTH_EXPIRED`,
+    /// `AUTH_INVALID` or `AUTH_USER_IDENTITY_FAILED`.
+    #[response(status = 401)]
+    Unauthorized(ErrorBody),
+    /// `AUTH_RATE_LIMITED` or `RATE_LIMITED`: wait `retry_after` seconds.
+    #[response(status = 429)]
+    TooManyRequests(ErrorBody),
+    /// `UPSTREAM_UNAVAILABLE`: the workspace returned an error status.
+    #[response(status = 502)]
+    BadGateway(ErrorBody),
+    /// `UPSTREAM_UNAVAILABLE`: the workspace is unavailable.
+    #[response(status = 503)]
+    Unavailable(ErrorBody),
+    /// `UPSTREAM_TIMEOUT`: the workspace call timed out.
+    #[response(status = 504)]
+    Timeout(ErrorBody),
+}

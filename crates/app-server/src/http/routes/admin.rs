@@ -14,7 +14,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::AdminIdentity;
 use crate::error::{AppError, ErrorBody, ErrorCode};
-use crate::http::openapi::responses::LayerErrors;
+use crate::http::openapi::responses::{DatabaseErrors, LayerErrors, SignedInUserErrors};
 use crate::http::query::ApiQuery;
 use crate::http::routes::preferences::store_error;
 use crate::retention::{self, JobError, JobOptions, JobSummary};
@@ -71,10 +71,9 @@ pub struct OrphanedRecordsPage {
     responses(
         (status = 200, description = "A page of deactivated users with data, the earliest deactivated first", body = OrphanedRecordsPage),
         (status = 400, description = "VALIDATION_ERROR: an invalid query parameter", body = ErrorBody),
-        (status = 503, description = "LAKEBASE_NOT_CONFIGURED or DATABASE_UNAVAILABLE", body = ErrorBody),
-        (status = 401, description = "AUTH_MISSING, AUTH_MALFORMED, AUTH_EXPIRED, AUTH_INVALID or AUTH_USER_IDENTITY_FAILED", body = ErrorBody),
+        DatabaseErrors,
+        SignedInUserErrors,
         (status = 403, description = "ADMIN_REQUIRED: the caller is not in ADMIN_USERS", body = ErrorBody),
-        (status = 429, description = "AUTH_RATE_LIMITED: wait `retry_after` seconds", body = ErrorBody),
         LayerErrors,
     )
 )]
@@ -159,8 +158,7 @@ pub struct CleanupQuery {
         (status = 409, description = "JOB_ALREADY_RUNNING: another run holds the job's lock", body = ErrorBody),
         (status = 403, description = "ADMIN_REQUIRED: the caller is not in ADMIN_USERS; or CSRF_REJECTED: the request failed the cross-site request forgery check", body = ErrorBody),
         (status = 503, description = "LAKEBASE_NOT_CONFIGURED, DATABASE_UNAVAILABLE, or UPSTREAM_UNAVAILABLE when no service principal is configured or the app is shutting down", body = ErrorBody),
-        (status = 401, description = "AUTH_MISSING, AUTH_MALFORMED, AUTH_EXPIRED, AUTH_INVALID or AUTH_USER_IDENTITY_FAILED", body = ErrorBody),
-        (status = 429, description = "AUTH_RATE_LIMITED: wait `retry_after` seconds", body = ErrorBody),
+        SignedInUserErrors,
         LayerErrors,
     )
 )]

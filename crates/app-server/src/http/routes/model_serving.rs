@@ -14,7 +14,9 @@ use utoipa::{IntoParams, ToSchema};
 use crate::auth::{AuthContext, UserIdentity};
 use crate::error::{AppError, ErrorBody, ErrorCode};
 use crate::http::json::ApiJson;
-use crate::http::openapi::responses::{JsonBodyErrors, LayerErrors, WorkspaceErrors};
+use crate::http::openapi::responses::{
+    DatabaseErrors, JsonBodyErrors, LayerErrors, SignedInUserErrors, WorkspaceErrors,
+};
 use crate::http::path::ApiPath;
 use crate::http::query::ApiQuery;
 use crate::http::routes::preferences::store_error;
@@ -259,9 +261,8 @@ pub struct LogsResponse {
     responses(
         (status = 200, description = "A page of the caller's invocations, newest first", body = LogsResponse),
         (status = 400, description = "VALIDATION_ERROR: an invalid query parameter", body = ErrorBody),
-        (status = 401, description = "AUTH_MISSING, AUTH_MALFORMED, AUTH_EXPIRED, AUTH_INVALID or AUTH_USER_IDENTITY_FAILED", body = ErrorBody),
-        (status = 429, description = "AUTH_RATE_LIMITED: wait `retry_after` seconds", body = ErrorBody),
-        (status = 503, description = "LAKEBASE_NOT_CONFIGURED or DATABASE_UNAVAILABLE", body = ErrorBody),
+        SignedInUserErrors,
+        DatabaseErrors,
         LayerErrors,
     )
 )]

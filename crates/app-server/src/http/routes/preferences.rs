@@ -12,7 +12,9 @@ use utoipa::ToSchema;
 use crate::auth::UserIdentity;
 use crate::error::{AppError, ErrorBody, ErrorCode};
 use crate::http::json::ApiJson;
-use crate::http::openapi::responses::{JsonBodyErrors, LayerErrors};
+use crate::http::openapi::responses::{
+    DatabaseErrors, JsonBodyErrors, LayerErrors, SignedInUserErrors,
+};
 use crate::http::path::ApiPath;
 use crate::state::AppState;
 use crate::store::{Preference, Store, StoreError};
@@ -45,9 +47,8 @@ pub struct SavePreference {
     security(("user_token" = [])),
     responses(
         (status = 200, description = "The caller's preferences, newest update first", body = Vec<Preference>),
-        (status = 401, description = "AUTH_MISSING, AUTH_MALFORMED, AUTH_EXPIRED, AUTH_INVALID or AUTH_USER_IDENTITY_FAILED", body = ErrorBody),
-        (status = 429, description = "AUTH_RATE_LIMITED: wait `retry_after` seconds", body = ErrorBody),
-        (status = 503, description = "LAKEBASE_NOT_CONFIGURED or DATABASE_UNAVAILABLE", body = ErrorBody),
+        SignedInUserErrors,
+        DatabaseErrors,
         LayerErrors,
     )
 )]
@@ -77,9 +78,8 @@ pub async fn list(
         (status = 200, description = "The preference", body = Preference),
         (status = 404, description = "PREFERENCE_NOT_FOUND: the caller has no preference with this key", body = ErrorBody),
         (status = 422, description = "VALIDATION_ERROR: an invalid key", body = ErrorBody),
-        (status = 401, description = "AUTH_MISSING, AUTH_MALFORMED, AUTH_EXPIRED, AUTH_INVALID or AUTH_USER_IDENTITY_FAILED", body = ErrorBody),
-        (status = 429, description = "AUTH_RATE_LIMITED: wait `retry_after` seconds", body = ErrorBody),
-        (status = 503, description = "LAKEBASE_NOT_CONFIGURED or DATABASE_UNAVAILABLE", body = ErrorBody),
+        SignedInUserErrors,
+        DatabaseErrors,
         LayerErrors,
     )
 )]
@@ -111,9 +111,8 @@ pub async fn get(
         (status = 400, description = "VALIDATION_ERROR: malformed JSON", body = ErrorBody),
         (status = 413, description = "PAYLOAD_TOO_LARGE: the body exceeds 32 KiB", body = ErrorBody),
         (status = 422, description = "VALIDATION_ERROR: an invalid key or value, or an unknown field", body = ErrorBody),
-        (status = 401, description = "AUTH_MISSING, AUTH_MALFORMED, AUTH_EXPIRED, AUTH_INVALID or AUTH_USER_IDENTITY_FAILED", body = ErrorBody),
-        (status = 429, description = "AUTH_RATE_LIMITED: wait `retry_after` seconds", body = ErrorBody),
-        (status = 503, description = "LAKEBASE_NOT_CONFIGURED or DATABASE_UNAVAILABLE", body = ErrorBody),
+        SignedInUserErrors,
+        DatabaseErrors,
         LayerErrors,
     )
 )]
@@ -152,9 +151,8 @@ pub async fn save(
         (status = 403, description = "CSRF_REJECTED: the request failed the cross-site request forgery check", body = ErrorBody),
         (status = 404, description = "PREFERENCE_NOT_FOUND: the caller has no preference with this key", body = ErrorBody),
         (status = 422, description = "VALIDATION_ERROR: an invalid key", body = ErrorBody),
-        (status = 401, description = "AUTH_MISSING, AUTH_MALFORMED, AUTH_EXPIRED, AUTH_INVALID or AUTH_USER_IDENTITY_FAILED", body = ErrorBody),
-        (status = 429, description = "AUTH_RATE_LIMITED: wait `retry_after` seconds", body = ErrorBody),
-        (status = 503, description = "LAKEBASE_NOT_CONFIGURED or DATABASE_UNAVAILABLE", body = ErrorBody),
+        SignedInUserErrors,
+        DatabaseErrors,
         LayerErrors,
     )
 )]

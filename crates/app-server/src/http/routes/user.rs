@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 
 use crate::auth::{AuthContext, AuthMode, jwt};
 use crate::error::{AppError, ErrorBody};
-use crate::http::openapi::responses::LayerErrors;
+use crate::http::openapi::responses::{IdentityLookupErrors, LayerErrors};
 use crate::services::acting::client_with_fallback;
 use crate::services::upstream::upstream_error;
 use crate::state::AppState;
@@ -104,11 +104,7 @@ pub struct UserInfo {
     security((), ("user_token" = [])),
     responses(
         (status = 200, description = "The user behind the token, or the service principal without one", body = UserInfo),
-        (status = 401, description = "AUTH_MISSING (no token and no service principal), AUTH_MALFORMED, AUTH_EXPIRED, AUTH_INVALID or AUTH_USER_IDENTITY_FAILED", body = ErrorBody),
-        (status = 429, description = "AUTH_RATE_LIMITED or RATE_LIMITED: wait `retry_after` seconds", body = ErrorBody),
-        (status = 502, description = "UPSTREAM_UNAVAILABLE: the workspace returned an error status", body = ErrorBody),
-        (status = 503, description = "UPSTREAM_UNAVAILABLE: the workspace is unavailable", body = ErrorBody),
-        (status = 504, description = "UPSTREAM_TIMEOUT: the workspace call timed out", body = ErrorBody),
+        IdentityLookupErrors,
         LayerErrors,
     )
 )]
@@ -142,11 +138,7 @@ pub struct WorkspaceInfo {
     security((), ("user_token" = [])),
     responses(
         (status = 200, description = "The workspace the app runs in", body = WorkspaceInfo),
-        (status = 401, description = "AUTH_MISSING (no token and no service principal), AUTH_MALFORMED, AUTH_EXPIRED, AUTH_INVALID or AUTH_USER_IDENTITY_FAILED", body = ErrorBody),
-        (status = 429, description = "AUTH_RATE_LIMITED or RATE_LIMITED: wait `retry_after` seconds", body = ErrorBody),
-        (status = 502, description = "UPSTREAM_UNAVAILABLE: the workspace returned an error status", body = ErrorBody),
-        (status = 503, description = "UPSTREAM_UNAVAILABLE: the workspace is unavailable", body = ErrorBody),
-        (status = 504, description = "UPSTREAM_TIMEOUT: the workspace call timed out", body = ErrorBody),
+        IdentityLookupErrors,
         LayerErrors,
     )
 )]
