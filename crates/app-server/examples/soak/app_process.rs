@@ -29,12 +29,15 @@ impl AppProcess {
         database_url: Option<&str>,
         admin: &str,
     ) -> anyhow::Result<Self> {
+        // The child runs in its own folder, so a relative path would not name the binary there.
+        let binary = std::fs::canonicalize(binary)
+            .with_context(|| format!("no app-server binary at {}", binary.display()))?;
         let dir = tempfile::tempdir()?;
         let database_url = database_url.map_or_else(
             || format!("sqlite://{}", dir.path().join("app.db").display()),
             str::to_owned,
         );
-        let mut child = Command::new(binary)
+        let mut child = Command::new(&binary)
             .arg("serve")
             .current_dir(dir.path())
             .env_clear()
