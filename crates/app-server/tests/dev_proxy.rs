@@ -126,3 +126,148 @@ async fn switch_route_sets_cookie_and_rejects_unknown_users() {
         .expect("request");
     assert_eq!(unknown.status(), 404);
 }
+
+fn client_without_redirects() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+fn header_text<'a>(response: &'a reqwest::Response, name: &str) -> Option<&'a str> {
+    response
+        .headers()
+        .get(name)
+        .map(|value| value.to_str().expect("ASCII header"))
+}
+
+#[tokio::test]
+async fn dev_routes_carry_security_headers() {
+    let app = TestApp::start().await;
+    let base = serve_behind_proxy(&app).await;
+    let client = client_without_redirects();
+
+    for (path, status) in [
+        ("/__dev/users", 200),
+        ("/__dev/user/bob@example.com", 303),
+        ("/__dev/user/mallory@example.com", 404),
+    ] {
+        let response = client
+            .get(format!("{base}{path}"))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), status, "{path}");
+        assert_eq!(
+            header_text(&response, "x-content-type-options"),
+            Some("nosniff"),
+            "{path}"
+        );
+        assert_eq!(
+            header_text(&response, "content-security-policy"),
+            Some(app_server::http::security_headers::CONTENT_SECURITY_POLICY),
+            "{path}"
+        );
+        assert_eq!(
+            header_text(&response, "referrer-policy"),
+            Some("same-origin"),
+            "{path}"
+        );
+        assert_eq!(
+            header_text(&response, "cache-control"),
+            Some("no-store"),
+            "{path}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn unknown_user_is_json_without_the_input() {
+    let app = TestApp::start().await;
+    let base = serve_behind_proxy(&app).await;
+
+    for path in [
+        "/__dev/user/%3Cscript%3Ealert(1)%3C%2Fscript%3E",
+        "/__dev/user/%FF%FE",
+    ] {
+        let response = client_without_redirects()
+            .get(format!("{base}{path}"))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), 404, "{path}");
+        assert_eq!(
+            header_text(&response, "content-type"),
+            Some("application/json"),
+            "{path}"
+        );
+        assert!(header_text(&response, "set-cookie").is_none(), "{path}");
+        let text = response.text().await.expect("body");
+        let body: serde_json::Value = serde_json::from_str(&text).expect("JSON body");
+        assert_eq!(body["error_code"], "NOT_FOUND", "{path}");
+        let detail = body["detail"].as_str().expect("detail");
+        assert!(detail.contains("alice@example.com"), "{detail}");
+        assert!(detail.contains("none"), "{detail}");
+        assert!(!text.contains("script"), "input echoed: {text}");
+    }
+}
+
+#[tokio::test]
+async fn cross_site_switch_is_rejected() {
+    let app = TestApp::start().await;
+    let base = serve_behind_proxy(&app).await;
+
+    for site in ["cross-site", "same-site"] {
+        let response = client_without_redirects()
+            .get(format!("{base}/__dev/user/bob@example.com"))
+            .header("sec-fetch-site", site)
+            .send()
+            .await
+            .expect("request");
+        assert!(header_text(&response, "set-cookie").is_none(), "{site}");
+        assert_eq!(
+            header_text(&response, "cache-control"),
+            Some("no-store"),
+            "{site}"
+        );
+        common::assert_error(response, 403, "CSRF_REJECTED").await;
+    }
+}
+
+#[tokio::test]
+async fn same_origin_or_typed_switch_passes() {
+    let app = TestApp::start().await;
+    let base = serve_behind_proxy(&app).await;
+
+    for site in [Some("same-origin"), Some("none"), None] {
+        let mut request = client_without_redirects().get(format!("{base}/__dev/user/none"));
+        if let Some(site) = site {
+            request = request.header("sec-fetch-site", site);
+        }
+        let response = request.send().await.expect("request");
+        assert_eq!(response.status(), 303, "{site:?}");
+        let cookie = header_text(&response, "set-cookie").expect("cookie");
+        assert!(cookie.starts_with("dev_user=none;"), "{site:?}: {cookie}");
+    }
+}
+
+#[tokio::test]
+async fn dev_route_rejects_post_as_json() {
+    let app = TestApp::start().await;
+    let base = serve_behind_proxy(&app).await;
+
+    for path in ["/__dev/users", "/__dev/user/bob@example.com"] {
+        let response = app
+            .http
+            .post(format!("{base}{path}"))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(
+            header_text(&response, "x-content-type-options"),
+            Some("nosniff"),
+            "{path}"
+        );
+        common::assert_error(response, 405, "METHOD_NOT_ALLOWED").await;
+    }
+}

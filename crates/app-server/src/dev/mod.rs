@@ -11,16 +11,16 @@
 pub mod cli_token;
 pub mod developer;
 pub mod developer_proxy;
+mod user_switch;
 pub mod workspace_choice;
 
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Path, Request, State};
-use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, header};
 use axum::middleware::{self, Next};
-use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
+use axum::response::Response;
 use serde::Serialize;
 
 /// Cookie naming the user the dev proxy signs in.
@@ -59,12 +59,7 @@ impl DevProxy {
 
     /// Wraps `app` with the proxy layer and adds the `/__dev` routes.
     pub fn wrap(self, app: Router) -> Router {
-        let dev_routes = Router::new()
-            .route("/__dev/users", get(list_users))
-            .route("/__dev/user/{user_name}", get(select_user))
-            .with_state(self.clone());
-
-        app.merge(dev_routes)
+        app.merge(user_switch::routes(self.clone()))
             .layer(middleware::from_fn_with_state(self, inject_identity))
     }
 
@@ -131,28 +126,6 @@ pub(crate) fn set_forwarded_headers(headers: &mut HeaderMap, identity: Option<&F
             }
         }
     }
-}
-
-async fn list_users(State(proxy): State<DevProxy>, headers: HeaderMap) -> impl IntoResponse {
-    let selected = proxy.selected(&headers).map(|user| user.user_name.clone());
-    axum::Json(serde_json::json!({ "users": *proxy.users, "selected": selected }))
-}
-
-async fn select_user(State(proxy): State<DevProxy>, Path(user_name): Path<String>) -> Response {
-    let known = user_name == NO_USER || proxy.users.iter().any(|user| user.user_name == user_name);
-    if !known {
-        return (
-            StatusCode::NOT_FOUND,
-            format!("unknown dev user {user_name:?}"),
-        )
-            .into_response();
-    }
-    let cookie = format!("{USER_COOKIE}={user_name}; Path=/; HttpOnly; SameSite=Lax");
-    let mut response = Redirect::to("/").into_response();
-    if let Ok(value) = HeaderValue::from_str(&cookie) {
-        response.headers_mut().insert(header::SET_COOKIE, value);
-    }
-    response
 }
 
 /// Returns the value of cookie `name` from the request's `Cookie` headers.
