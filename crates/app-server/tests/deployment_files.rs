@@ -319,7 +319,9 @@ fn fake_server() -> Vec<u8> {
     binary
 }
 
+/// Runs the staged start.sh with `TMPDIR` set to `temp`, which it creates.
 fn run_start_script(app: &Path, temp: &Path) -> std::process::Output {
+    std::fs::create_dir_all(temp).expect("create TMPDIR");
     Command::new("sh")
         .arg(app.join("start.sh"))
         .env("TMPDIR", temp)
@@ -342,10 +344,44 @@ fn start_script_runs_binary_with_serve() {
         "each part at most 9,000,000 bytes: {parts:?}"
     );
 
-    let output = run_start_script(&app, dir.path());
+    let output = run_start_script(&app, &dir.path().join("tmp"));
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(output.status.success(), "start.sh failed: {output:?}");
     assert_eq!(stdout.trim(), "server started with: serve");
+}
+
+/// Lists the names of the files in `folder`, sorted.
+fn file_names(folder: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(folder)
+        .expect("read folder")
+        .map(|entry| {
+            entry
+                .expect("entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn start_script_keeps_one_unpacked_copy() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let app = stage_app(dir.path(), &fake_server());
+    let temp = dir.path().join("tmp");
+
+    for start in 1..=3 {
+        let output = run_start_script(&app, &temp);
+        assert!(output.status.success(), "start {start} failed: {output:?}");
+        assert_eq!(
+            String::from_utf8_lossy(&output.stdout).trim(),
+            "server started with: serve",
+            "start {start}"
+        );
+        assert_eq!(file_names(&temp), ["app-server"], "after start {start}");
+    }
 }
 
 #[test]
@@ -357,13 +393,19 @@ fn start_script_rejects_damaged_part() {
     bytes.truncate(bytes.len() / 2);
     std::fs::write(&part, bytes).expect("write part");
 
-    let output = run_start_script(&app, dir.path());
+    let temp = dir.path().join("tmp");
+    let output = run_start_script(&app, &temp);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success(), "start.sh must fail");
     assert!(stderr.contains("deploy again"), "stderr: {stderr}");
     assert!(
         !String::from_utf8_lossy(&output.stdout).contains("server started"),
         "the damaged binary must not run"
+    );
+    assert!(
+        file_names(&temp).is_empty(),
+        "the damaged copy must be removed: {:?}",
+        file_names(&temp)
     );
 }
 
@@ -374,7 +416,7 @@ fn start_script_explains_missing_build() {
     std::fs::create_dir_all(&app).expect("create app folder");
     std::fs::copy(app_dir(&bundle()).join("start.sh"), app.join("start.sh")).expect("copy");
 
-    let output = run_start_script(&app, dir.path());
+    let output = run_start_script(&app, &dir.path().join("tmp"));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success(), "start.sh must fail");
     assert!(stderr.contains("run deploy/build.sh"), "stderr: {stderr}");
