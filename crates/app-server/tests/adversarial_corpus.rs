@@ -3,7 +3,9 @@
 //!
 //! Every response must come within the timeout, never be a 5xx unless the entry expects one, and
 //! carry the standard error body when it is a 4xx. HTML responses must not contain the corpus
-//! marker, which entries put into their hostile input to detect reflection.
+//! marker, which entries put into their hostile input to detect reflection. When the request
+//! matches an operation of the OpenAPI document, the app's status must be one the operation
+//! documents.
 //!
 //! An entry is one JSON object per line:
 //!
@@ -290,8 +292,68 @@ fn dechunk(mut bytes: &[u8]) -> Result<Vec<u8>, String> {
     }
 }
 
+/// The statuses each operation of the OpenAPI document declares.
+struct Documented {
+    operations: Vec<(String, Vec<String>, HashSet<u16>)>,
+}
+
+impl Documented {
+    fn load() -> Self {
+        let document = serde_json::to_value(app_server::http::openapi::document())
+            .expect("the OpenAPI document serialises");
+        let mut operations = Vec::new();
+        for (path, item) in document["paths"].as_object().expect("paths") {
+            for (method, operation) in item.as_object().expect("a path item") {
+                let statuses = operation["responses"]
+                    .as_object()
+                    .expect("responses")
+                    .keys()
+                    .filter_map(|status| status.parse().ok())
+                    .collect();
+                let segments = path.split('/').map(str::to_owned).collect();
+                operations.push((method.to_ascii_uppercase(), segments, statuses));
+            }
+        }
+        Self { operations }
+    }
+
+    /// Returns the statuses of the operation that `method` and the raw `target` match, where a
+    /// `{name}` template segment matches any one non-empty segment.
+    fn statuses_for(&self, method: &str, target: &str) -> Option<&HashSet<u16>> {
+        let path = target.split(['?', '#']).next().unwrap_or_default();
+        let segments: Vec<&str> = path.split('/').collect();
+        self.operations
+            .iter()
+            .find(|(operation_method, template, _)| {
+                operation_method == method
+                    && template.len() == segments.len()
+                    && template.iter().zip(&segments).all(|(expected, actual)| {
+                        if expected.starts_with('{') {
+                            !actual.is_empty()
+                        } else {
+                            expected == actual
+                        }
+                    })
+            })
+            .map(|(_, _, statuses)| statuses)
+    }
+}
+
+/// Checks that the app answered with a status the matched operation documents.
+fn undocumented_status(entry: &Entry, status: u16, documented: &Documented) -> Option<String> {
+    let (Some(method), Some(path)) = (entry.method.as_deref(), entry.path.as_deref()) else {
+        return None;
+    };
+    let statuses = documented.statuses_for(method, &expand(path))?;
+    (!statuses.contains(&status)).then(|| {
+        let mut listed: Vec<&u16> = statuses.iter().collect();
+        listed.sort_unstable();
+        format!("status {status} is not documented for {method} {path} (documented: {listed:?})")
+    })
+}
+
 /// Checks one response against the corpus rules; returns the problems found.
-fn problems_with(entry: &Entry, response: &RawResponse) -> Vec<String> {
+fn problems_with(entry: &Entry, response: &RawResponse, documented: &Documented) -> Vec<String> {
     let mut problems = Vec::new();
     let status = response.status;
     let expected = entry.expect.as_deref();
@@ -312,6 +374,7 @@ fn problems_with(entry: &Entry, response: &RawResponse) -> Vec<String> {
     }
     if !entry.hyper {
         problems.extend(app_response_problems(entry, response));
+        problems.extend(undocumented_status(entry, status, documented));
     }
     problems
 }
@@ -380,7 +443,7 @@ fn is_metrics(entry: &Entry) -> bool {
         .is_some_and(|path| path == "/metrics" || path.starts_with("/metrics?"))
 }
 
-async fn replay(entry: &Entry, address: &str) -> Vec<String> {
+async fn replay(entry: &Entry, address: &str, documented: &Documented) -> Vec<String> {
     let request = request_bytes(entry, address);
     let wait = if entry.incomplete {
         INCOMPLETE_WAIT
@@ -402,7 +465,7 @@ async fn replay(entry: &Entry, address: &str) -> Vec<String> {
         };
     }
     match parse_response(&received) {
-        Ok(response) => problems_with(entry, &response),
+        Ok(response) => problems_with(entry, &response, documented),
         Err(error) => vec![error],
     }
 }
@@ -445,9 +508,10 @@ async fn corpus_replay_gets_clean_answers() {
         .await;
     let address = app.base_url.trim_start_matches("http://").to_owned();
 
+    let documented = Documented::load();
     let mut failures = Vec::new();
     for entry in load_corpus() {
-        let problems = replay(&entry, &address).await;
+        let problems = replay(&entry, &address, &documented).await;
         if !problems.is_empty() {
             failures.push(format!("{}: {}", entry.name, problems.join("; ")));
         }

@@ -282,3 +282,40 @@ async fn unknown_query_parameters_are_rejected() {
         assert_error(response, 400, "VALIDATION_ERROR").await;
     }
 }
+
+#[tokio::test]
+async fn query_on_parameterless_routes_is_rejected() {
+    let app = TestApp::start().await;
+
+    for path in [
+        "/api/preferences?x=1",
+        "/api/preferences/theme?user_id=bob@example.com",
+        "/api/user/me?debug=1",
+        "/api/auth/status?x",
+        "/api/model-serving/endpoints?%75ser=1",
+        "/api/unity-catalog/tables/main.sales.orders?x=1",
+    ] {
+        let response = app.get(path, Some("dapi-alice-dev")).await;
+        let body = assert_error(response, 400, "VALIDATION_ERROR").await;
+        let detail = body["detail"].as_str().unwrap_or_default();
+        assert!(
+            detail.contains("accepts no query parameters"),
+            "{path}: {detail}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn empty_query_and_probe_parameters_are_served() {
+    let app = TestApp::start().await;
+
+    for path in [
+        "/api/user/me?",
+        "/api/user/me?&",
+        "/api/health?ts=1",
+        "/api/ready?ts=1",
+    ] {
+        let response = app.get(path, Some("dapi-alice-dev")).await;
+        assert_eq!(response.status(), 200, "{path}");
+    }
+}

@@ -11,6 +11,7 @@ pub mod openapi;
 pub mod origin;
 pub mod path;
 pub mod query;
+pub mod query_params;
 pub mod routes;
 pub mod security_headers;
 pub mod server;
@@ -37,13 +38,14 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 ///
 /// Layers, outermost first: security headers, correlation ID, metrics, panic catcher, URI and
 /// header limits, CORS (only with `CORS_ALLOWED_ORIGINS`), the CSRF check, the auth context, the
-/// body read timeout and the body size limit.
+/// body read timeout, the check of query parameter names and the body size limit.
 pub fn router(state: AppState) -> Router {
     crate::telemetry::metrics::install();
     let static_files = routes::assets::service(&state.config.static_dir);
     let allowed_origins = state.config.cors_allowed_origins.clone();
 
     let (api_routes, document) = openapi::api_routes().split_for_parts();
+    let declared_query_parameters = query_params::DeclaredQueryParameters::from_document(&document);
 
     api_routes
         .route(openapi::DOCUMENT_PATH, openapi::document_route(&document))
@@ -54,6 +56,10 @@ pub fn router(state: AppState) -> Router {
         .fallback_service(static_files)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(middleware::from_fn_with_state(
+            declared_query_parameters,
+            query_params::layer,
+        ))
         .layer(middleware::from_fn_with_state(
             state.config.request_body_timeout,
             limits::body_read_timeout,

@@ -18,6 +18,15 @@ pub enum LayerErrors {
     Internal(ErrorBody),
 }
 
+/// Errors of a request line that the route cannot take: a query parameter the operation does not
+/// declare, or a path parameter that is not UTF-8 once percent-decoded.
+#[derive(Debug, IntoResponses)]
+pub enum RequestLineErrors {
+    /// `VALIDATION_ERROR`: an unknown query parameter or an undecodable path parameter.
+    #[response(status = 400)]
+    BadRequest(ErrorBody),
+}
+
 /// Errors from the layers in front of a handler that reads a JSON body.
 #[derive(Debug, IntoResponses)]
 pub enum JsonBodyErrors {

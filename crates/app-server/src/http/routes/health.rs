@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::http::openapi::responses::LayerErrors;
 use crate::state::AppState;
 use crate::store::CredentialHealth;
 
@@ -27,7 +28,10 @@ pub struct Health {
     tag = "health",
     operation_id = "health",
     security(()),
-    responses((status = 200, description = "The process serves requests", body = Health))
+    responses(
+        (status = 200, description = "The process serves requests", body = Health),
+        LayerErrors,
+    )
 )]
 pub async fn health() -> Json<Health> {
     Json(Health {
@@ -43,7 +47,10 @@ pub async fn health() -> Json<Health> {
     tag = "health",
     operation_id = "api_health",
     security(()),
-    responses((status = 200, description = "The process serves requests", body = Health))
+    responses(
+        (status = 200, description = "The process serves requests", body = Health),
+        LayerErrors,
+    )
 )]
 pub async fn api_health() -> Json<Health> {
     health().await
@@ -123,6 +130,7 @@ pub enum RotationStatus {
     responses(
         (status = 200, description = "Ready, or degraded but still serving", body = Readiness),
         (status = 503, description = "The database is unavailable or the app is draining", body = Readiness),
+        LayerErrors,
     )
 )]
 pub async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Readiness>) {

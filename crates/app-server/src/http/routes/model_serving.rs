@@ -15,7 +15,8 @@ use crate::auth::{AuthContext, UserIdentity};
 use crate::error::{AppError, ErrorBody, ErrorCode};
 use crate::http::json::ApiJson;
 use crate::http::openapi::responses::{
-    DatabaseErrors, JsonBodyErrors, LayerErrors, SignedInUserErrors, WorkspaceErrors,
+    DatabaseErrors, JsonBodyErrors, LayerErrors, RequestLineErrors, SignedInUserErrors,
+    WorkspaceErrors,
 };
 use crate::http::path::ApiPath;
 use crate::http::query::ApiQuery;
@@ -75,6 +76,7 @@ impl From<ServingEndpoint> for EndpointSummary {
     operation_id = "list_serving_endpoints",
     security((), ("user_token" = [])),
     responses(
+        RequestLineErrors,
         (status = 200, description = "The serving endpoints the caller may see", body = Vec<EndpointSummary>),
         WorkspaceErrors,
         LayerErrors,
@@ -108,6 +110,7 @@ pub async fn endpoints(
         ("name" = String, Path, description = "Serving endpoint name", min_length = 1, max_length = 63, pattern = r"^[A-Za-z0-9_-]+$"),
     ),
     responses(
+        RequestLineErrors,
         (status = 200, description = "The serving endpoint", body = EndpointSummary),
         (status = 422, description = "VALIDATION_ERROR: an invalid endpoint name", body = ErrorBody),
         WorkspaceErrors,

@@ -13,7 +13,7 @@ use crate::auth::UserIdentity;
 use crate::error::{AppError, ErrorBody, ErrorCode};
 use crate::http::json::ApiJson;
 use crate::http::openapi::responses::{
-    DatabaseErrors, JsonBodyErrors, LayerErrors, SignedInUserErrors,
+    DatabaseErrors, JsonBodyErrors, LayerErrors, RequestLineErrors, SignedInUserErrors,
 };
 use crate::http::path::ApiPath;
 use crate::state::AppState;
@@ -46,6 +46,7 @@ pub struct SavePreference {
     operation_id = "list_preferences",
     security(("user_token" = [])),
     responses(
+        RequestLineErrors,
         (status = 200, description = "The caller's preferences, newest update first", body = Vec<Preference>),
         SignedInUserErrors,
         DatabaseErrors,
@@ -75,6 +76,7 @@ pub async fn list(
         ("preference_key" = String, Path, min_length = 1, max_length = 255, pattern = r"^[A-Za-z0-9_.:-]+$"),
     ),
     responses(
+        RequestLineErrors,
         (status = 200, description = "The preference", body = Preference),
         (status = 404, description = "PREFERENCE_NOT_FOUND: the caller has no preference with this key", body = ErrorBody),
         (status = 422, description = "VALIDATION_ERROR: an invalid key", body = ErrorBody),
@@ -147,6 +149,7 @@ pub async fn save(
         ("preference_key" = String, Path, min_length = 1, max_length = 255, pattern = r"^[A-Za-z0-9_.:-]+$"),
     ),
     responses(
+        RequestLineErrors,
         (status = 204, description = "The preference is deleted"),
         (status = 403, description = "CSRF_REJECTED: the request failed the cross-site request forgery check", body = ErrorBody),
         (status = 404, description = "PREFERENCE_NOT_FOUND: the caller has no preference with this key", body = ErrorBody),

@@ -168,7 +168,7 @@ pub async fn tables(
     tag = "unity-catalog",
     operation_id = "get_table",
     security((), ("user_token" = [])),
-    params(("full_name" = String, Path, description = "`catalog.schema.table`, each part 1 to 255 characters without `/` or whitespace", pattern = r"^[^./\s\x00-\x1f\x7f-\x9f]+\.[^./\s\x00-\x1f\x7f-\x9f]+\.[^./\s\x00-\x1f\x7f-\x9f]+$")),
+    params(("full_name" = String, Path, description = "`catalog.schema.table`, each part 1 to 255 characters without `/` or whitespace", max_length = 767, pattern = r"^[^./\s\x00-\x1f\x7f-\x9f]+\.[^./\s\x00-\x1f\x7f-\x9f]+\.[^./\s\x00-\x1f\x7f-\x9f]+$")),
     responses(
         (status = 200, description = "The table with its columns", body = TableInfo),
         (status = 400, description = "VALIDATION_ERROR: an invalid path or query parameter", body = ErrorBody),

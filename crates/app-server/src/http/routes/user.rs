@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 
 use crate::auth::{AuthContext, AuthMode, jwt};
 use crate::error::{AppError, ErrorBody};
-use crate::http::openapi::responses::{IdentityLookupErrors, LayerErrors};
+use crate::http::openapi::responses::{IdentityLookupErrors, LayerErrors, RequestLineErrors};
 use crate::services::acting::client_with_fallback;
 use crate::services::upstream::upstream_error;
 use crate::state::AppState;
@@ -24,7 +24,7 @@ pub struct AuthStatus {
     pub user_id: Option<String>,
     /// The scopes the user's token grants, when it is a JWT that lists them.
     pub scopes: Option<Vec<String>>,
-    /// The app's required scopes the token does not grant; `None` when the grants are unknown.
+    /// The app's required scopes the token does not grant; null when the grants are unknown.
     pub missing_scopes: Option<Vec<String>>,
 }
 
@@ -37,6 +37,7 @@ pub struct AuthStatus {
     operation_id = "auth_status",
     security((), ("user_token" = [])),
     responses(
+        RequestLineErrors,
         (status = 200, description = "How the request is authenticated", body = AuthStatus),
         (status = 401, description = "AUTH_MALFORMED, AUTH_EXPIRED, AUTH_INVALID or AUTH_USER_IDENTITY_FAILED: the token is unusable", body = ErrorBody),
         (status = 429, description = "AUTH_RATE_LIMITED: too many failed token checks; wait `retry_after` seconds", body = ErrorBody),
@@ -103,6 +104,7 @@ pub struct UserInfo {
     operation_id = "current_user",
     security((), ("user_token" = [])),
     responses(
+        RequestLineErrors,
         (status = 200, description = "The user behind the token, or the service principal without one", body = UserInfo),
         IdentityLookupErrors,
         LayerErrors,
@@ -137,6 +139,7 @@ pub struct WorkspaceInfo {
     operation_id = "current_workspace",
     security((), ("user_token" = [])),
     responses(
+        RequestLineErrors,
         (status = 200, description = "The workspace the app runs in", body = WorkspaceInfo),
         IdentityLookupErrors,
         LayerErrors,
