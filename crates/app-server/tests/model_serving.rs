@@ -129,7 +129,9 @@ async fn broken_endpoint_is_unavailable_with_error_row() {
     )
     .await;
 
-    assert_error(response, 503, "UPSTREAM_UNAVAILABLE").await;
+    let body = assert_error(response, 503, "UPSTREAM_UNAVAILABLE").await;
+    let detail = body["detail"].as_str().unwrap_or_default();
+    assert!(detail.contains("'broken' is not ready"), "{detail}");
     let history = logs(&app, ALICE).await;
     assert_eq!(history["total_count"], 1);
     assert_eq!(history["logs"][0]["status"], "error");

@@ -221,9 +221,14 @@ pub async fn invoke(
     )
     .await?;
 
-    let response = outcome
-        .result
-        .map_err(|error| workspace_error(&error, SERVING_SCOPE))?;
+    let endpoint_ready = endpoint.state.ready.as_deref() != Some("NOT_READY");
+    let response = outcome.result.map_err(|error| {
+        if endpoint_ready || error.status.is_none_or(|status| status.is_client_error()) {
+            workspace_error(&error, SERVING_SCOPE)
+        } else {
+            endpoint_not_ready(&body.endpoint_name)
+        }
+    })?;
     let predictions = response.get("predictions").cloned().unwrap_or(response);
     Ok(Json(InvokeResponse {
         request_id: outcome.request_id,
@@ -232,6 +237,19 @@ pub async fn invoke(
         status: "success",
         execution_time_ms: outcome.latency_ms,
     }))
+}
+
+/// The error for a failed invocation of an endpoint whose lookup said `NOT_READY`: the workspace's
+/// own 5xx would otherwise read as a workspace outage.
+fn endpoint_not_ready(endpoint_name: &str) -> AppError {
+    AppError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        ErrorCode::UpstreamUnavailable,
+        format!(
+            "Serving endpoint '{endpoint_name}' is not ready (state NOT_READY); \
+             try again when its state is READY"
+        ),
+    )
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
