@@ -71,7 +71,7 @@ impl DeclaredQueryParameters {
     }
 }
 
-/// Middleware: answers 400 `VALIDATION_ERROR` when the query string names a parameter that the
+/// Middleware: returns 400 `VALIDATION_ERROR` when the query string names a parameter that the
 /// matched API operation does not declare. Requests that matched no documented operation pass.
 pub async fn layer(
     State(declared): State<DeclaredQueryParameters>,
