@@ -319,3 +319,22 @@ async fn empty_query_and_probe_parameters_are_served() {
         assert_eq!(response.status(), 200, "{path}");
     }
 }
+
+#[tokio::test]
+async fn negative_numbers_get_the_allowed_range() {
+    let app = TestApp::start().await;
+
+    for path in [
+        "/api/model-serving/logs?limit=-1",
+        "/api/model-serving/logs?offset=-5",
+        "/api/unity-catalog/catalogs?max_results=-1",
+    ] {
+        let response = app.get(path, Some("dapi-alice-dev")).await;
+        let body = assert_error(response, 400, "VALIDATION_ERROR").await;
+        let detail = body["detail"].as_str().unwrap_or_default();
+        assert!(
+            detail.contains("whole number of 0 or more"),
+            "{path}: {detail}"
+        );
+    }
+}

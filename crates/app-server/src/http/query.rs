@@ -25,8 +25,50 @@ where
             Err(rejection) => Err(AppError::new(
                 StatusCode::BAD_REQUEST,
                 ErrorCode::ValidationError,
-                format!("Invalid query string: {}", rejection.body_text()),
+                format!(
+                    "Invalid query string: {}",
+                    explain_number_errors(&rejection.body_text())
+                ),
             )),
         }
+    }
+}
+
+/// Replaces the standard library's integer parse messages, which name no allowed values, with
+/// what every numeric query parameter of this API takes: a whole number of 0 or more.
+fn explain_number_errors(text: &str) -> String {
+    text.replace(
+        "invalid digit found in string",
+        "expected a whole number of 0 or more",
+    )
+    .replace(
+        "number too large to fit in target type",
+        "the number is too large",
+    )
+    .replace(
+        "cannot parse integer from empty string",
+        "expected a whole number of 0 or more, got nothing",
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::explain_number_errors;
+
+    #[test]
+    fn negative_number_message_names_allowed_values() {
+        let text = "Failed to deserialize query string: limit: invalid digit found in string";
+
+        assert_eq!(
+            explain_number_errors(text),
+            "Failed to deserialize query string: limit: expected a whole number of 0 or more"
+        );
+    }
+
+    #[test]
+    fn other_messages_are_kept() {
+        let text = "Failed to deserialize query string: unknown field `x`";
+
+        assert_eq!(explain_number_errors(text), text);
     }
 }
