@@ -372,3 +372,32 @@ async fn cleanup_without_database_is_unavailable() {
 
     assert_error(response, 503, "LAKEBASE_NOT_CONFIGURED").await;
 }
+
+#[tokio::test]
+async fn cleanup_body_must_be_empty_or_empty_object() {
+    let app = start(Database::Sqlite).await;
+    seed_orphans(&app).await;
+    let before = preference_count(&app, "bob@example.com").await;
+    let send = |path: &'static str, body: &'static str| {
+        app.http
+            .post(app.url(path))
+            .header("x-forwarded-access-token", CAROL_TOKEN)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+    };
+
+    let with_field = send("/api/admin/cleanup", r#"{"dry_run": true}"#)
+        .await
+        .expect("request to the app");
+    assert_error(with_field, 422, "VALIDATION_ERROR").await;
+    assert!(before > 0);
+    assert_eq!(preference_count(&app, "bob@example.com").await, before);
+
+    for body in ["", "{}"] {
+        let response = send("/api/admin/cleanup?dry_run=true", body)
+            .await
+            .expect("request to the app");
+        assert_eq!(response.status(), 200, "body {body:?}");
+    }
+}

@@ -50,6 +50,40 @@ where
     }
 }
 
+/// A request body for a route that takes none: empty, or the empty JSON object `{}` that some
+/// clients send with every POST. Anything else is a 422 `VALIDATION_ERROR`, so that a field the
+/// caller thinks has an effect is not silently ignored.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoBody;
+
+impl<S> FromRequest<S> for NoBody
+where
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = Bytes::from_request(request, state)
+            .await
+            .map_err(|rejection| bytes_rejection_error(&rejection))?;
+        if is_empty_body(&bytes) {
+            return Ok(Self);
+        }
+        Err(AppError::validation(
+            "This route takes no request body fields: send an empty body or {}",
+        ))
+    }
+}
+
+fn is_empty_body(bytes: &[u8]) -> bool {
+    let text = bytes.trim_ascii();
+    if text.is_empty() {
+        return true;
+    }
+    serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(text)
+        .is_ok_and(|fields| fields.is_empty())
+}
+
 /// Accepts `application/json` and `application/*+json`, with parameters, as `axum::Json` does.
 fn has_json_content_type(headers: &HeaderMap) -> bool {
     let Some(content_type) = headers
@@ -162,6 +196,16 @@ fn json_rejection_error(rejection: &JsonRejection) -> AppError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn empty_bodies_and_empty_object_count_as_no_body() {
+        for body in [&b""[..], b"  \n", b"{}", b" { } "] {
+            assert!(super::is_empty_body(body), "{body:?}");
+        }
+        for body in [&b"{\"x\":1}"[..], b"[]", b"null", b"{"] {
+            assert!(!super::is_empty_body(body), "{body:?}");
+        }
+    }
 
     #[test]
     fn nesting_counts_arrays_and_objects() {

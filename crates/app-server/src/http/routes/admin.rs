@@ -14,6 +14,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::AdminIdentity;
 use crate::error::{AppError, ErrorBody, ErrorCode};
+use crate::http::json::NoBody;
 use crate::http::openapi::responses::{DatabaseErrors, LayerErrors, SignedInUserErrors};
 use crate::http::query::ApiQuery;
 use crate::http::routes::preferences::store_error;
@@ -140,7 +141,7 @@ pub struct CleanupQuery {
 }
 
 /// `POST /api/admin/cleanup?dry_run=true`: runs the retention job now and returns its summary;
-/// without `dry_run=true` it deletes. The request body is not read.
+/// without `dry_run=true` it deletes. The request body must be empty or `{}`.
 ///
 /// The run is a background task of the app, so a client that disconnects does not stop it
 /// half-way. Shutdown does stop it, between two users' transactions or inside one, which then
@@ -155,7 +156,10 @@ pub struct CleanupQuery {
     responses(
         (status = 200, description = "The summary of the run", body = JobSummary),
         (status = 400, description = "VALIDATION_ERROR: an invalid query parameter", body = ErrorBody),
+        (status = 408, description = "REQUEST_TIMEOUT: the body did not arrive in time", body = ErrorBody),
         (status = 409, description = "JOB_ALREADY_RUNNING: another run holds the job's lock", body = ErrorBody),
+        (status = 413, description = "PAYLOAD_TOO_LARGE: the body exceeds the app's size limit", body = ErrorBody),
+        (status = 422, description = "VALIDATION_ERROR: the body is neither empty nor `{}`", body = ErrorBody),
         (status = 403, description = "ADMIN_REQUIRED: the caller is not in ADMIN_USERS; or CSRF_REJECTED: the request failed the cross-site request forgery check", body = ErrorBody),
         (status = 503, description = "LAKEBASE_NOT_CONFIGURED, DATABASE_UNAVAILABLE, or UPSTREAM_UNAVAILABLE when no service principal is configured or the app is shutting down", body = ErrorBody),
         SignedInUserErrors,
@@ -166,6 +170,7 @@ pub async fn cleanup(
     State(state): State<AppState>,
     AdminIdentity(admin): AdminIdentity,
     ApiQuery(query): ApiQuery<CleanupQuery>,
+    _body: NoBody,
 ) -> Result<Json<JobSummary>, AppError> {
     let store = Arc::clone(store(&state)?);
     let Some(directory) = state.service_principal.clone() else {
