@@ -18,10 +18,10 @@ use app_server::config::Config;
 use app_server::dev::developer::DeveloperSession;
 use app_server::dev::{developer_proxy, workspace_choice};
 use app_server::lakebase::{self, RefreshPolicy};
-use app_server::state::AppState;
+use app_server::state::{AppState, WorkspaceClients};
 use app_server::store::{self, Store, StoreOptions};
 use app_server::{dev, http, retention, serve};
-use databricks_client::{Workspace, WorkspaceOptions};
+use databricks_client::{Workspace, WorkspaceClient, WorkspaceOptions};
 
 #[derive(Debug, clap::Args)]
 pub struct DevArgs {
@@ -67,9 +67,10 @@ pub enum MigrateAction {
 pub async fn serve() -> anyhow::Result<()> {
     let started = Instant::now();
     let config = Config::from_env()?;
-    let store = open_store(&config).await?;
+    let clients = WorkspaceClients::from_config(&config)?;
+    let store = open_store(&config, clients.service_principal.as_ref()).await?;
     let addr = SocketAddr::from((config.bind_address, config.port));
-    let state = AppState::new(config, store)?;
+    let state = AppState::with_clients(config, store, clients);
     retention::schedule::start(&state);
     serve::run(addr, http::router(state.clone()), state, started).await
 }
@@ -102,8 +103,9 @@ pub async fn dev(args: DevArgs) -> anyhow::Result<()> {
         "DATABASE_URL" => dev_database_url(),
         _ => std::env::var(name).ok(),
     })?;
-    let store = open_store(&config).await?;
-    let state = AppState::new(config, store)?;
+    let clients = WorkspaceClients::from_config(&config)?;
+    let store = open_store(&config, clients.service_principal.as_ref()).await?;
+    let state = AppState::with_clients(config, store, clients);
     retention::schedule::start(&state);
 
     let proxy = dev::DevProxy::new(dev_users(&fixture), fixture.workspace.workspace_id.clone());
@@ -138,8 +140,9 @@ async fn dev_workspace(value: &str, port: u16, started: Instant) -> anyhow::Resu
         "DATABASE_URL" => dev_database_url(),
         _ => std::env::var(name).ok(),
     })?;
-    let store = open_store(&config).await?;
-    let state = AppState::new(config, store)?;
+    let clients = WorkspaceClients::from_config(&config)?;
+    let store = open_store(&config, clients.service_principal.as_ref()).await?;
+    let state = AppState::with_clients(config, store, clients);
     session.spawn_refresh(&state.background);
 
     let router = developer_proxy::wrap(session, http::router(state.clone()));
@@ -281,15 +284,18 @@ fn store_options(config: &Config) -> StoreOptions {
 }
 
 /// Connects to Lakebase or to `DATABASE_URL`, whichever is configured, and applies pending
-/// migrations.
-async fn open_store(config: &Config) -> anyhow::Result<Option<Arc<dyn Store>>> {
+/// migrations. Lakebase credentials are minted with `service_principal`, the client the app's own
+/// calls use too, so the process fetches one OAuth token and has one circuit breaker.
+async fn open_store(
+    config: &Config,
+    service_principal: Option<&WorkspaceClient>,
+) -> anyhow::Result<Option<Arc<dyn Store>>> {
     let options = store_options(config);
     if let Some(settings) = &config.lakebase {
-        // A client of its own: the app state builds another one for its own calls later.
-        let client = lakebase::service_principal_client(config)?
+        let client = service_principal
             .context("Lakebase needs DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET")?;
         let connected =
-            lakebase::connect(settings, &client, &options, RefreshPolicy::default()).await?;
+            lakebase::connect(settings, client, &options, RefreshPolicy::default()).await?;
         let store: Arc<dyn Store> = connected.store;
         let applied = store.migrate_up().await?;
         tracing::info!(backend = ?store.backend(), applied_migrations = applied.len(), "app database ready");

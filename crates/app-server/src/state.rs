@@ -35,10 +35,19 @@ pub struct AppState {
     draining: Arc<AtomicBool>,
 }
 
-impl AppState {
-    /// Builds the workspace clients. The service-principal client is built once, so its OAuth
-    /// token is cached for the whole process.
-    pub fn new(config: Config, store: Option<Arc<dyn Store>>) -> anyhow::Result<Self> {
+/// The process's workspace (one connection pool and one circuit breaker) and its service
+/// principal client, whose OAuth token is cached for the whole process. Build it once and give
+/// clones to everything that calls the workspace, the Lakebase credential included.
+#[derive(Debug, Clone)]
+pub struct WorkspaceClients {
+    pub workspace: Workspace,
+    /// `None` when no service principal is configured.
+    pub service_principal: Option<WorkspaceClient>,
+}
+
+impl WorkspaceClients {
+    /// Builds the workspace for `DATABRICKS_HOST` with the configured upstream timeout.
+    pub fn from_config(config: &Config) -> anyhow::Result<Self> {
         let options = WorkspaceOptions {
             request_timeout: config.upstream_timeout,
             ..WorkspaceOptions::default()
@@ -50,8 +59,32 @@ impl AppState {
                 client_secret: sp.client_secret.clone(),
             })
         });
-
         Ok(Self {
+            workspace,
+            service_principal,
+        })
+    }
+}
+
+impl AppState {
+    /// Builds the state with workspace clients of its own.
+    pub fn new(config: Config, store: Option<Arc<dyn Store>>) -> anyhow::Result<Self> {
+        let clients = WorkspaceClients::from_config(&config)?;
+        Ok(Self::with_clients(config, store, clients))
+    }
+
+    /// Builds the state around `clients`, which the caller may share with the database.
+    pub fn with_clients(
+        config: Config,
+        store: Option<Arc<dyn Store>>,
+        clients: WorkspaceClients,
+    ) -> Self {
+        let WorkspaceClients {
+            workspace,
+            service_principal,
+        } = clients;
+
+        Self {
             identities: IdentityResolver::new(
                 workspace.clone(),
                 IdentityCacheOptions {
@@ -69,7 +102,7 @@ impl AppState {
                 .time_to_live(LAST_SEEN_INTERVAL)
                 .build(),
             draining: Arc::new(AtomicBool::new(false)),
-        })
+        }
     }
 
     /// Updates the user's row at most once per `LAST_SEEN_INTERVAL`. A database failure is logged

@@ -4,7 +4,7 @@ use anyhow::Context;
 
 use app_server::config::Config;
 use app_server::retention::{self, JobError, JobOptions, MAX_RETENTION_DAYS, SCHEDULED_ACTOR};
-use app_server::state::AppState;
+use app_server::state::{AppState, WorkspaceClients};
 
 /// The exit status when another run holds the job lock.
 pub const ALREADY_RUNNING_EXIT_CODE: u8 = 3;
@@ -25,11 +25,12 @@ pub struct CleanupOrphansArgs {
 /// another run holds the lock.
 pub async fn cleanup_orphans(args: CleanupOrphansArgs) -> anyhow::Result<()> {
     let config = Config::from_env()?;
-    let store = super::open_store(&config)
+    let clients = WorkspaceClients::from_config(&config)?;
+    let store = super::open_store(&config, clients.service_principal.as_ref())
         .await?
         .context("no database is configured: set DATABASE_URL, or LAKEBASE_INSTANCE_NAME or PGENDPOINT for Lakebase")?;
     let retention_days = args.retention_days.unwrap_or(config.retention_days);
-    let state = AppState::new(config, Some(store.clone()))?;
+    let state = AppState::with_clients(config, Some(store.clone()), clients);
     let directory = state.service_principal.as_ref().context(
         "the retention job looks users up as the app's service principal: set \
          DATABRICKS_CLIENT_ID and DATABRICKS_CLIENT_SECRET",

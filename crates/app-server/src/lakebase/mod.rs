@@ -17,7 +17,7 @@ pub mod settings;
 
 use std::sync::Arc;
 
-use databricks_client::{Credentials, Workspace, WorkspaceClient, WorkspaceOptions};
+use databricks_client::WorkspaceClient;
 
 use crate::config::Config;
 use crate::store::{PostgresStore, StoreOptions};
@@ -65,17 +65,9 @@ pub async fn connect(
 
 /// Builds a workspace client for the configured service principal, the only identity that
 /// mints the app's database credentials. `None` when no service principal is configured.
+///
+/// For a command that needs nothing else; the server shares its own client through
+/// [`crate::state::WorkspaceClients`] instead.
 pub fn service_principal_client(config: &Config) -> anyhow::Result<Option<WorkspaceClient>> {
-    let Some(service_principal) = &config.service_principal else {
-        return Ok(None);
-    };
-    let options = WorkspaceOptions {
-        request_timeout: config.upstream_timeout,
-        ..WorkspaceOptions::default()
-    };
-    let workspace = Workspace::new(&config.databricks_host, options)?;
-    Ok(Some(workspace.client(Credentials::ServicePrincipal {
-        client_id: service_principal.client_id.clone(),
-        client_secret: service_principal.client_secret.clone(),
-    })))
+    Ok(crate::state::WorkspaceClients::from_config(config)?.service_principal)
 }
