@@ -20,9 +20,14 @@ const LAST_SEEN_INTERVAL: Duration = Duration::from_mins(1);
 /// Upper bound on users remembered by the last-seen throttle.
 const LAST_SEEN_CAPACITY: u64 = 100_000;
 
-/// Everything handlers share. Cheap to clone.
+/// Everything handlers share. A clone is one reference count increment: axum clones the state
+/// for every extractor and middleware that takes it, many times per request.
 #[derive(Debug, Clone)]
-pub struct AppState {
+pub struct AppState(Arc<SharedState>);
+
+/// The fields of [`AppState`], reached through `Deref`.
+#[derive(Debug)]
+pub struct SharedState {
     pub config: Arc<Config>,
     pub workspace: Workspace,
     /// The app's own identity; `None` when no service principal is configured.
@@ -32,7 +37,15 @@ pub struct AppState {
     /// Tasks that run beside the requests; shutdown stops them before it closes the database.
     pub background: BackgroundTasks,
     recently_seen: Cache<UserId, ()>,
-    draining: Arc<AtomicBool>,
+    draining: AtomicBool,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = SharedState;
+
+    fn deref(&self) -> &SharedState {
+        &self.0
+    }
 }
 
 /// The process's workspace (one connection pool and one circuit breaker) and its service
@@ -84,7 +97,7 @@ impl AppState {
             service_principal,
         } = clients;
 
-        Self {
+        Self(Arc::new(SharedState {
             identities: IdentityResolver::new(
                 workspace.clone(),
                 IdentityCacheOptions {
@@ -101,8 +114,8 @@ impl AppState {
                 .max_capacity(LAST_SEEN_CAPACITY)
                 .time_to_live(LAST_SEEN_INTERVAL)
                 .build(),
-            draining: Arc::new(AtomicBool::new(false)),
-        }
+            draining: AtomicBool::new(false),
+        }))
     }
 
     /// Updates the user's row at most once per `LAST_SEEN_INTERVAL`. A database failure is logged
