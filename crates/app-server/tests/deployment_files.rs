@@ -421,3 +421,22 @@ fn start_script_explains_missing_build() {
     assert!(!output.status.success(), "start.sh must fail");
     assert!(stderr.contains("run deploy/build.sh"), "stderr: {stderr}");
 }
+
+#[test]
+fn missing_scope_messages_name_bundle_scopes() {
+    let requested = user_api_scopes(&bundle());
+    let hints = [
+        app_server::http::routes::unity_catalog::UNITY_CATALOG_SCOPE,
+        app_server::http::routes::model_serving::SERVING_SCOPE,
+    ];
+
+    for hint in hints {
+        let named = hint.app_scopes.replace(" and ", ", ");
+        for scope in named.split(", ") {
+            assert!(
+                requested.iter().any(|requested| requested == scope),
+                "{scope} is named in the missing-scope message but not requested in {requested:?}"
+            );
+        }
+    }
+}

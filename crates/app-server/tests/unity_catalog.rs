@@ -206,6 +206,7 @@ async fn token_without_scope_names_the_scope() {
     let detail = body["detail"].as_str().expect("detail");
     assert!(detail.contains("unity-catalog"), "{detail}");
     assert!(detail.contains("user_api_scopes"), "{detail}");
+    assert!(detail.contains("catalog.catalogs"), "{detail}");
 }
 
 async fn mint_scoped(app: &TestApp, user_name: &str, scopes: &[&str]) -> String {

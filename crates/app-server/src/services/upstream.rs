@@ -15,10 +15,18 @@ pub const DEFAULT_RETRY_AFTER_SECONDS: u64 = 60;
 /// NOTE: users report this message; the platform does not document it.
 const MISSING_SCOPE_MARKER: &str = "does not have required scopes";
 
+/// The OAuth scope a route's workspace calls need, by its two names: the token scope of the REST
+/// reference, and the user authorization scopes the app requests in `deploy/databricks.yml`.
+#[derive(Debug, Clone, Copy)]
+pub struct RequiredScope {
+    pub token_scope: &'static str,
+    pub app_scopes: &'static str,
+}
+
 /// Maps a failed workspace call made for a route (not an identity lookup).
 ///
 /// `required_scope` names the OAuth scope the call needs, for the message when the token lacks it.
-pub fn workspace_error(error: &ApiError, required_scope: &str) -> AppError {
+pub fn workspace_error(error: &ApiError, required_scope: RequiredScope) -> AppError {
     let status = error.status.map(|status| status.as_u16());
     let code = error.error_code.as_deref().unwrap_or_default();
 
@@ -83,14 +91,18 @@ pub fn retry_after_or_default(error: &ApiError) -> Duration {
         .unwrap_or(Duration::from_secs(DEFAULT_RETRY_AFTER_SECONDS))
 }
 
-fn missing_scope(scope: &str) -> AppError {
+fn missing_scope(scope: RequiredScope) -> AppError {
+    let RequiredScope {
+        token_scope,
+        app_scopes,
+    } = scope;
     AppError::new(
         StatusCode::FORBIDDEN,
         ErrorCode::PermissionDenied,
         format!(
-            "Your access token lacks the OAuth scope '{scope}' this page needs. \
-             A workspace admin must add '{scope}' to the app's user authorization scopes \
-             (user_api_scopes), then you sign in again."
+            "Your access token lacks the OAuth scope '{token_scope}' this page needs. \
+             A workspace admin must add it to the app's user authorization scopes \
+             (user_api_scopes; this app's bundle requests {app_scopes}), then you sign in again."
         ),
     )
 }

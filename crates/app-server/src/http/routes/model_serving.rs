@@ -23,13 +23,16 @@ use crate::http::query::ApiQuery;
 use crate::http::routes::preferences::store_error;
 use crate::services::acting::client_with_fallback;
 use crate::services::serving::{check_inputs, invoke_and_record};
-use crate::services::upstream::workspace_error;
+use crate::services::upstream::{RequiredScope, workspace_error};
 use crate::state::AppState;
 use crate::store::InferenceLog;
 use crate::telemetry::metrics::upstream::{MODEL_SERVING, observe};
 
 /// The OAuth scope Model Serving calls need.
-pub const SERVING_SCOPE: &str = "model-serving";
+pub const SERVING_SCOPE: RequiredScope = RequiredScope {
+    token_scope: "model-serving",
+    app_scopes: "serving.serving-endpoints",
+};
 
 /// Longest serving endpoint name the platform allows.
 const MAX_ENDPOINT_NAME_CHARS: usize = 63;

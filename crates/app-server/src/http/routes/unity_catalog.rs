@@ -12,12 +12,15 @@ use crate::http::openapi::responses::{LayerErrors, WorkspaceErrors};
 use crate::http::path::ApiPath;
 use crate::http::query::ApiQuery;
 use crate::services::acting::client_with_fallback;
-use crate::services::upstream::workspace_error;
+use crate::services::upstream::{RequiredScope, workspace_error};
 use crate::state::AppState;
 use crate::telemetry::metrics::upstream::{UNITY_CATALOG, observe};
 
 /// The OAuth scope Unity Catalog calls need.
-pub const UNITY_CATALOG_SCOPE: &str = "unity-catalog";
+pub const UNITY_CATALOG_SCOPE: RequiredScope = RequiredScope {
+    token_scope: "unity-catalog",
+    app_scopes: "catalog.catalogs, catalog.schemas and catalog.tables",
+};
 
 /// Largest page a client may ask for; the platform's own maximum for these lists.
 pub const MAX_PAGE_SIZE: u32 = 1_000;
