@@ -399,3 +399,49 @@ async fn docs_page_config_reads_local_document() {
     assert!(!script.contains("petstore"), "{script}");
     assert!(script.contains("\"validatorUrl\": \"none\""), "{script}");
 }
+
+#[tokio::test]
+async fn token_check_failures_are_documented() {
+    let app = TestApp::start().await;
+    let document = fetch_document(&app).await;
+    let me = "/api/2.0/preview/scim/v2/Me";
+
+    // Each case uses another user's token, so no identity is cached from an earlier case.
+    for (path, token, status, fault) in [
+        (
+            "/api/preferences",
+            "dapi-alice-dev",
+            502,
+            json!({"path_prefix": me, "status": 418}),
+        ),
+        (
+            "/api/auth/status",
+            "dapi-bob-dev",
+            502,
+            json!({"path_prefix": me, "status": 418}),
+        ),
+        (
+            "/api/model-serving/logs",
+            "dapi-carol-dev",
+            503,
+            json!({"path_prefix": me, "status": 500, "times": null}),
+        ),
+    ] {
+        app.inject_fault(fault).await;
+        let response = app.get(path, Some(token)).await;
+        assert_eq!(response.status().as_u16(), status, "{path}");
+
+        let documented = &document["paths"][path]["get"]["responses"];
+        assert!(
+            documented.get(status.to_string()).is_some(),
+            "{status} is not documented for GET {path}"
+        );
+        let cleared = app
+            .http
+            .delete(format!("{}/__emulator/faults", app.emulator.base_url()))
+            .send()
+            .await
+            .expect("clear the faults");
+        assert_eq!(cleared.status(), 204);
+    }
+}

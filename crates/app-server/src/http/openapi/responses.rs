@@ -79,15 +79,23 @@ pub enum SignedInUserErrors {
     /// `AUTH_USER_IDENTITY_FAILED`.
     #[response(status = 401)]
     Unauthorized(ErrorBody),
-    /// `AUTH_RATE_LIMITED`: wait `retry_after` seconds.
+    /// `AUTH_RATE_LIMITED`: the workspace rate-limited the token check; wait `retry_after`
+    /// seconds.
     #[response(status = 429)]
     TooManyRequests(ErrorBody),
+    /// `UPSTREAM_UNAVAILABLE`: the workspace answered the token check with an unexpected status.
+    #[response(status = 502)]
+    BadGateway(ErrorBody),
+    /// `UPSTREAM_TIMEOUT`: the token check timed out.
+    #[response(status = 504)]
+    Timeout(ErrorBody),
 }
 
-/// Errors of a route that reads or writes the app's database.
+/// Errors of a route that reads or writes the app's database, after the token check.
 #[derive(Debug, IntoResponses)]
 pub enum DatabaseErrors {
-    /// `LAKEBASE_NOT_CONFIGURED` or `DATABASE_UNAVAILABLE`.
+    /// `LAKEBASE_NOT_CONFIGURED` or `DATABASE_UNAVAILABLE`; or `UPSTREAM_UNAVAILABLE` when the
+    /// workspace could not check the token.
     #[response(status = 503)]
     Unavailable(ErrorBody),
 }
