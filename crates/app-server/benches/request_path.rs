@@ -1,7 +1,8 @@
 //! The in-process request path up to a resolved, cached identity.
 //!
-//! The full router (correlation layer, auth context layer, extractors, handler, JSON body) is
-//! called with `tower::ServiceExt::oneshot`, with no socket and no tracing subscriber installed.
+//! The full router (every request layer of `app_server::http::router`, extractors, handler, JSON
+//! body) is called with `tower::ServiceExt::oneshot`, with no socket and no tracing subscriber
+//! installed.
 //! Each token's identity is cached before measuring, and the bench panics when the workspace
 //! emulator served any call while measuring, since a number that includes a network round trip
 //! would not be about the cached path.

@@ -293,6 +293,8 @@ async fn catalog_and_serving_calls_are_timed_by_operation() {
         .get("/api/unity-catalog/tables/main.sales.absent", alice)
         .await;
     assert_eq!(missing.status(), 404);
+    let as_app = app.get("/api/user/me", None).await;
+    assert_eq!(as_app.status(), 200);
     let after = scrape(&app).await;
 
     for (path, service, operation) in calls {
@@ -322,6 +324,22 @@ async fn catalog_and_serving_calls_are_timed_by_operation() {
             &not_found
         ),
         1.0
+    );
+    // Only the service principal's own lookup: the catalog and serving routes pass Alice's token
+    // on to the workspace without looking her up.
+    let scim = [
+        ("service", "scim"),
+        ("operation", "current_user"),
+        ("status", "success"),
+    ];
+    assert_eq!(
+        delta(
+            &before,
+            &after,
+            "upstream_api_duration_seconds_count",
+            &scim
+        ),
+        2.0
     );
 }
 

@@ -13,6 +13,7 @@ use crate::http::openapi::responses::{IdentityLookupErrors, LayerErrors, Request
 use crate::services::acting::client_with_fallback;
 use crate::services::upstream::upstream_error;
 use crate::state::AppState;
+use crate::telemetry::metrics::upstream::{SCIM, observe};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AuthStatus {
@@ -175,10 +176,13 @@ async fn acting_principal(state: &AppState, context: AuthContext) -> Result<Prin
     }
 
     let (service_principal, _mode) = client_with_fallback(state, AuthContext::NoToken)?;
-    let user = service_principal.current_user().await.map_err(|error| {
-        tracing::warn!(error = %error, "service principal identity lookup failed");
-        upstream_error(&error)
-    })?;
+    let lookup = service_principal.current_user();
+    let user = observe(SCIM, "current_user", lookup)
+        .await
+        .map_err(|error| {
+            tracing::warn!(error = %error, "service principal identity lookup failed");
+            upstream_error(&error)
+        })?;
     Ok(Principal::from(user))
 }
 
