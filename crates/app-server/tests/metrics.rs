@@ -339,7 +339,7 @@ async fn catalog_and_serving_calls_are_timed_by_operation() {
             "upstream_api_duration_seconds_count",
             &scim
         ),
-        2.0
+        1.0
     );
 }
 
