@@ -45,7 +45,7 @@ emulator_port=$(free_port)
 target/release/workspace-emulator --port "$emulator_port" >"$work_dir/emulator.log" 2>&1 &
 emulator_pid=$!
 trap 'kill "$emulator_pid" 2>/dev/null; rm -rf "$work_dir"' EXIT
-# curl succeeds on any HTTP answer, so this waits until the emulator accepts connections.
+# curl succeeds on any HTTP response, so this waits until the emulator accepts connections.
 until curl -s -o /dev/null "http://127.0.0.1:$emulator_port/"; do
     sleep 0.05
 done

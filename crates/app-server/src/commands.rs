@@ -160,7 +160,8 @@ fn dev_database_url() -> Option<String> {
     choose_dev_database_url(std::env::var("DATABASE_URL").ok(), lakebase_requested())
 }
 
-/// An empty or blank `database_url` counts as unset, as it does for every other setting.
+/// Chooses the dev database: `database_url` unless it is empty or blank (which counts as unset,
+/// as for every other setting), else SQLite under `.data/` unless Lakebase is configured.
 fn choose_dev_database_url(database_url: Option<String>, lakebase: bool) -> Option<String> {
     database_url
         .filter(|url| !url.trim().is_empty())
@@ -336,7 +337,7 @@ mod tests {
     use super::choose_dev_database_url;
 
     #[test]
-    fn dev_database_url_defaults_to_sqlite_when_unset_or_blank() {
+    fn dev_url_unset_or_blank_is_sqlite() {
         for unset in [None, Some(String::new()), Some("  ".to_owned())] {
             assert_eq!(
                 choose_dev_database_url(unset, false).as_deref(),
@@ -346,7 +347,7 @@ mod tests {
     }
 
     #[test]
-    fn dev_database_url_keeps_a_set_url_and_yields_to_lakebase() {
+    fn dev_url_set_or_lakebase_wins() {
         let url = "postgres://app@127.0.0.1:5432/app".to_owned();
         assert_eq!(choose_dev_database_url(Some(url.clone()), false), Some(url));
         assert_eq!(choose_dev_database_url(None, true), None);

@@ -339,7 +339,7 @@ impl Documented {
     }
 }
 
-/// Checks that the app answered with a status the matched operation documents.
+/// Returns a problem when the app returned a status the matched operation does not document.
 fn undocumented_status(entry: &Entry, status: u16, documented: &Documented) -> Option<String> {
     let (Some(method), Some(path)) = (entry.method.as_deref(), entry.path.as_deref()) else {
         return None;

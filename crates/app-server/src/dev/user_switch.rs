@@ -16,7 +16,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 use super::{DevProxy, NO_USER, USER_COOKIE};
 use crate::error::{AppError, ErrorCode};
-use crate::http::csrf::SEC_FETCH_SITE;
+use crate::http::csrf::{SEC_FETCH_SITE, is_fetched_by_another_site};
 use crate::http::{correlation, security_headers};
 
 /// Builds the `/__dev` routes for `proxy`, with the security headers on every response.
@@ -51,7 +51,7 @@ async fn select_user(
     headers: HeaderMap,
     user_name: Result<Path<String>, PathRejection>,
 ) -> Response {
-    if is_cross_site(&headers) {
+    if is_fetched_by_another_site(&headers) {
         tracing::warn!(
             sec_fetch_site = headers
                 .get(SEC_FETCH_SITE)
@@ -82,13 +82,6 @@ async fn select_user(
         response.headers_mut().insert(header::SET_COOKIE, value);
     }
     response
-}
-
-fn is_cross_site(headers: &HeaderMap) -> bool {
-    headers.get(SEC_FETCH_SITE).is_some_and(|value| {
-        let site = value.to_str().unwrap_or("").trim();
-        !(site.eq_ignore_ascii_case("same-origin") || site.eq_ignore_ascii_case("none"))
-    })
 }
 
 /// Builds the 404 for an unknown user name. It lists the valid names and leaves out the requested

@@ -80,11 +80,8 @@ pub fn check(
     let allowed_origin = origin.is_some_and(|value| allowed.contains_header_value(value));
 
     if !allowed_origin {
-        if let Some(site) = headers.get(SEC_FETCH_SITE) {
-            let site = site.to_str().unwrap_or("").trim();
-            if !(site.eq_ignore_ascii_case("same-origin") || site.eq_ignore_ascii_case("none")) {
-                return Err(Rejection::CrossSiteFetch);
-            }
+        if is_fetched_by_another_site(headers) {
+            return Err(Rejection::CrossSiteFetch);
         }
         if let Some(origin) = origin
             && !is_same_origin(origin, headers, uri)
@@ -128,6 +125,15 @@ pub async fn layer(
         }
     }
     next.run(request).await
+}
+
+/// Tells whether the browser says another site started the request: a `Sec-Fetch-Site` other than
+/// `same-origin` or `none` (typed in the address bar). Without the header, nothing is known.
+pub fn is_fetched_by_another_site(headers: &HeaderMap) -> bool {
+    headers.get(SEC_FETCH_SITE).is_some_and(|value| {
+        let site = value.to_str().unwrap_or("").trim();
+        !(site.eq_ignore_ascii_case("same-origin") || site.eq_ignore_ascii_case("none"))
+    })
 }
 
 fn is_same_origin(origin: &str, headers: &HeaderMap, uri: &Uri) -> bool {

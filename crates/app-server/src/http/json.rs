@@ -198,7 +198,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn empty_bodies_and_empty_object_count_as_no_body() {
+    fn no_body_accepts_empty_forms() {
         for body in [&b""[..], b"  \n", b"{}", b" { } "] {
             assert!(super::is_empty_body(body), "{body:?}");
         }

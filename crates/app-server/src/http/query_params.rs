@@ -1,8 +1,8 @@
 //! Rejects query parameters that an API operation does not declare in the OpenAPI document.
 //!
 //! Routes that read a query string already reject unknown names through [`super::query::ApiQuery`]
-//! and `deny_unknown_fields`. Routes that read none would otherwise ignore any query string; this
-//! layer gives every API route the same rule, taken from the document, so the two cannot drift.
+//! and `deny_unknown_fields`. Routes that read none would otherwise ignore any query string. This
+//! layer takes the rule from the document, so the document and the routes cannot drift apart.
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
@@ -16,17 +16,17 @@ use utoipa::openapi::{OpenApi, RefOr};
 
 use crate::error::{AppError, ErrorCode};
 
-/// Longest parameter name quoted back in an error message, in characters.
+/// Maximum length, in characters, of a parameter name quoted back in an error message.
 const MAX_QUOTED_NAME_CHARS: usize = 64;
 
 /// Health and readiness probes, which load balancers and monitors sometimes call with a
 /// cache-busting parameter: their query strings are not checked.
 const PROBE_PATHS: [&str; 3] = ["/health", "/api/health", "/api/ready"];
 
-/// The query parameter names of each documented operation, keyed by method and path template.
+/// The query parameter names of each documented operation, keyed by path template, then method.
 #[derive(Debug, Clone, Default)]
 pub struct DeclaredQueryParameters {
-    by_operation: Arc<HashMap<(Method, String), BTreeSet<String>>>,
+    by_operation: Arc<HashMap<String, HashMap<Method, BTreeSet<String>>>>,
 }
 
 impl DeclaredQueryParameters {
@@ -37,20 +37,26 @@ impl DeclaredQueryParameters {
             if PROBE_PATHS.contains(&path.as_str()) {
                 continue;
             }
-            for (method, operation) in operations(item) {
-                by_operation.insert((method, path.clone()), query_names(operation));
-            }
+            let by_method = operations(item)
+                .map(|(method, operation)| (method, query_names(operation)))
+                .collect();
+            by_operation.insert(path.clone(), by_method);
         }
         Self {
             by_operation: Arc::new(by_operation),
         }
     }
 
+    /// Returns the parameter names the operation declares, or `None` when the operation is not
+    /// checked (a probe, or not in the document, such as static files and `/docs`).
+    fn of(&self, method: &Method, path: &str) -> Option<&BTreeSet<String>> {
+        self.by_operation.get(path)?.get(method)
+    }
+
     /// Returns the first name in `query` that the operation does not declare, or `None` when all
-    /// are declared or the operation is not checked (a probe, or not in the document, such as
-    /// static files and `/docs`).
+    /// are declared or the operation is not checked.
     fn first_undeclared(&self, method: &Method, path: &str, query: &str) -> Option<String> {
-        let declared = self.by_operation.get(&(method.clone(), path.to_owned()))?;
+        let declared = self.of(method, path)?;
         url::form_urlencoded::parse(query.as_bytes())
             .map(|(name, _)| name)
             .filter(|name| !name.is_empty())
@@ -60,8 +66,7 @@ impl DeclaredQueryParameters {
 
     /// Describes what the operation accepts, for the error message.
     fn accepted(&self, method: &Method, path: &str) -> String {
-        let declared = self.by_operation.get(&(method.clone(), path.to_owned()));
-        match declared {
+        match self.of(method, path) {
             Some(names) if !names.is_empty() => {
                 let names: Vec<&str> = names.iter().map(String::as_str).collect();
                 format!("accepts only {}", names.join(", "))

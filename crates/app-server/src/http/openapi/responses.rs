@@ -83,7 +83,7 @@ pub enum SignedInUserErrors {
     /// seconds.
     #[response(status = 429)]
     TooManyRequests(ErrorBody),
-    /// `UPSTREAM_UNAVAILABLE`: the workspace answered the token check with an unexpected status.
+    /// `UPSTREAM_UNAVAILABLE`: the workspace returned an unexpected status for the token check.
     #[response(status = 502)]
     BadGateway(ErrorBody),
     /// `UPSTREAM_TIMEOUT`: the token check timed out.

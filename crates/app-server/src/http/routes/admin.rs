@@ -157,7 +157,7 @@ pub struct CleanupQuery {
         (status = 200, description = "The summary of the run", body = JobSummary),
         (status = 400, description = "VALIDATION_ERROR: an invalid query parameter", body = ErrorBody),
         (status = 408, description = "REQUEST_TIMEOUT: the body did not arrive in time", body = ErrorBody),
-        (status = 409, description = "JOB_ALREADY_RUNNING: another run holds the job's lock", body = ErrorBody),
+        (status = 409, description = "JOB_ALREADY_RUNNING: another run has the job's lock", body = ErrorBody),
         (status = 413, description = "PAYLOAD_TOO_LARGE: the body exceeds the app's size limit", body = ErrorBody),
         (status = 422, description = "VALIDATION_ERROR: the body is neither empty nor `{}`", body = ErrorBody),
         (status = 403, description = "ADMIN_REQUIRED: the caller is not in ADMIN_USERS; or CSRF_REJECTED: the request failed the cross-site request forgery check", body = ErrorBody),

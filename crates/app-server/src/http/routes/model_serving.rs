@@ -6,7 +6,7 @@ use std::time::Duration;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use databricks_client::{Credentials, ServingEndpoint};
+use databricks_client::{ApiError, Credentials, ServingEndpoint};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
@@ -90,13 +90,7 @@ pub async fn endpoints(
     context: AuthContext,
 ) -> Result<Json<Vec<EndpointSummary>>, AppError> {
     let (client, _mode) = client_with_fallback(&state, context)?;
-    let endpoints = observe(
-        MODEL_SERVING,
-        "list_endpoints",
-        client.list_serving_endpoints(),
-    )
-    .await
-    .map_err(|error| workspace_error(&error, SERVING_SCOPE))?;
+    let endpoints = serving_call("list_endpoints", client.list_serving_endpoints()).await?;
     Ok(Json(
         endpoints.into_iter().map(EndpointSummary::from).collect(),
     ))
@@ -127,13 +121,7 @@ pub async fn endpoint(
 ) -> Result<Json<EndpointSummary>, AppError> {
     validate_endpoint_name(&name)?;
     let (client, _mode) = client_with_fallback(&state, context)?;
-    let endpoint = observe(
-        MODEL_SERVING,
-        "get_endpoint",
-        client.get_serving_endpoint(&name),
-    )
-    .await
-    .map_err(|error| workspace_error(&error, SERVING_SCOPE))?;
+    let endpoint = serving_call("get_endpoint", client.get_serving_endpoint(&name)).await?;
     Ok(Json(endpoint.into()))
 }
 
@@ -203,13 +191,11 @@ pub async fn invoke(
     let client = state
         .workspace
         .client(Credentials::UserToken(identity.token.clone()));
-    let endpoint = observe(
-        MODEL_SERVING,
+    let endpoint = serving_call(
         "get_endpoint",
         client.get_serving_endpoint(&body.endpoint_name),
     )
-    .await
-    .map_err(|error| workspace_error(&error, SERVING_SCOPE))?;
+    .await?;
     check_inputs(endpoint.task.as_deref(), &body.inputs).map_err(|problem| {
         AppError::new(StatusCode::BAD_REQUEST, ErrorCode::ValidationError, problem)
     })?;
@@ -242,8 +228,18 @@ pub async fn invoke(
     }))
 }
 
-/// The error for a failed invocation of an endpoint whose lookup said `NOT_READY`: the workspace's
-/// own 5xx would otherwise read as a workspace outage.
+/// Runs one Model Serving lookup, timed under `operation`, and maps its failure to an API error.
+async fn serving_call<T>(
+    operation: &'static str,
+    call: impl Future<Output = Result<T, ApiError>>,
+) -> Result<T, AppError> {
+    observe(MODEL_SERVING, operation, call)
+        .await
+        .map_err(|error| workspace_error(&error, SERVING_SCOPE))
+}
+
+/// Builds the error for a failed invocation of an endpoint whose lookup reported `NOT_READY`.
+/// Without it, the workspace's own 5xx would read as a workspace outage.
 fn endpoint_not_ready(endpoint_name: &str) -> AppError {
     AppError::new(
         StatusCode::SERVICE_UNAVAILABLE,

@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use databricks_client::{CatalogInfo, Page, PageRequest, SchemaInfo, TableInfo};
+use databricks_client::{ApiError, CatalogInfo, Page, PageRequest, SchemaInfo, TableInfo};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -81,12 +81,8 @@ pub async fn catalogs(
 ) -> Result<Json<ListResponse<CatalogInfo>>, AppError> {
     let page = page_request(query)?;
     let (client, _mode) = client_with_fallback(&state, context)?;
-    let result = observe(UNITY_CATALOG, "list_catalogs", client.list_catalogs(&page)).await;
-    Ok(Json(
-        result
-            .map_err(|error| workspace_error(&error, UNITY_CATALOG_SCOPE))?
-            .into(),
-    ))
+    let catalogs = catalog_call("list_catalogs", client.list_catalogs(&page)).await?;
+    Ok(Json(catalogs.into()))
 }
 
 /// `GET /api/unity-catalog/catalogs/{catalog}/schemas`.
@@ -113,17 +109,8 @@ pub async fn schemas(
     validate_name("catalog", &catalog)?;
     let page = page_request(query)?;
     let (client, _mode) = client_with_fallback(&state, context)?;
-    let result = observe(
-        UNITY_CATALOG,
-        "list_schemas",
-        client.list_schemas(&catalog, &page),
-    )
-    .await;
-    Ok(Json(
-        result
-            .map_err(|error| workspace_error(&error, UNITY_CATALOG_SCOPE))?
-            .into(),
-    ))
+    let schemas = catalog_call("list_schemas", client.list_schemas(&catalog, &page)).await?;
+    Ok(Json(schemas.into()))
 }
 
 /// `GET /api/unity-catalog/catalogs/{catalog}/schemas/{schema}/tables`.
@@ -151,17 +138,8 @@ pub async fn tables(
     validate_name("schema", &schema)?;
     let page = page_request(query)?;
     let (client, _mode) = client_with_fallback(&state, context)?;
-    let result = observe(
-        UNITY_CATALOG,
-        "list_tables",
-        client.list_tables(&catalog, &schema, &page),
-    )
-    .await;
-    Ok(Json(
-        result
-            .map_err(|error| workspace_error(&error, UNITY_CATALOG_SCOPE))?
-            .into(),
-    ))
+    let tables = catalog_call("list_tables", client.list_tables(&catalog, &schema, &page)).await?;
+    Ok(Json(tables.into()))
 }
 
 /// `GET /api/unity-catalog/tables/{full_name}`: one table with its columns.
@@ -186,10 +164,18 @@ pub async fn table(
 ) -> Result<Json<TableInfo>, AppError> {
     validate_full_name(&full_name)?;
     let (client, _mode) = client_with_fallback(&state, context)?;
-    let table = observe(UNITY_CATALOG, "get_table", client.get_table(&full_name))
-        .await
-        .map_err(|error| workspace_error(&error, UNITY_CATALOG_SCOPE))?;
+    let table = catalog_call("get_table", client.get_table(&full_name)).await?;
     Ok(Json(table))
+}
+
+/// Runs one Unity Catalog call, timed under `operation`, and maps its failure to an API error.
+async fn catalog_call<T>(
+    operation: &'static str,
+    call: impl Future<Output = Result<T, ApiError>>,
+) -> Result<T, AppError> {
+    observe(UNITY_CATALOG, operation, call)
+        .await
+        .map_err(|error| workspace_error(&error, UNITY_CATALOG_SCOPE))
 }
 
 fn page_request(query: ListQuery) -> Result<PageRequest, AppError> {

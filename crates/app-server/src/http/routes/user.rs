@@ -42,7 +42,7 @@ pub struct AuthStatus {
         (status = 200, description = "How the request is authenticated", body = AuthStatus),
         (status = 401, description = "AUTH_MALFORMED, AUTH_EXPIRED, AUTH_INVALID or AUTH_USER_IDENTITY_FAILED: the token is unusable", body = ErrorBody),
         (status = 429, description = "AUTH_RATE_LIMITED: the workspace rate-limited the token check; wait `retry_after` seconds", body = ErrorBody),
-        (status = 502, description = "UPSTREAM_UNAVAILABLE: the workspace answered the token check with an unexpected status", body = ErrorBody),
+        (status = 502, description = "UPSTREAM_UNAVAILABLE: the workspace returned an unexpected status for the token check", body = ErrorBody),
         (status = 503, description = "UPSTREAM_UNAVAILABLE: the workspace could not verify the token", body = ErrorBody),
         (status = 504, description = "UPSTREAM_TIMEOUT: the token check timed out", body = ErrorBody),
         LayerErrors,
